@@ -1,0 +1,25 @@
+"""keras_gans: the classic GAN zoo as one Keras 3 library.
+
+Every model is a `keras.Model` trained with `fit()` on TensorFlow, JAX or PyTorch. Models live
+in their own modules (`keras_gans.dcgan`, ...) and are imported on demand:
+
+    from keras_gans import dcgan
+    model = dcgan.DCGAN(image_shape=(32, 32, 1))
+"""
+
+import importlib
+
+__version__ = "0.1.0"
+
+# name -> one-line summary; the module keras_gans.<name> holds the model.
+MODELS = {
+    "gan": "GAN (Goodfellow et al., 2014): MLP generator and discriminator, non-saturating loss.",
+    "dcgan": "DCGAN (Radford et al., 2015): strided-convolution generator and discriminator.",
+}
+
+
+def get_module(name):
+    """Imports and returns the module of the model called `name` (e.g. "dcgan")."""
+    if name not in MODELS:
+        raise ValueError(f"Unknown model {name!r}: choose one of {', '.join(MODELS)}.")
+    return importlib.import_module(f"keras_gans.{name}")

@@ -1,0 +1,584 @@
+"""The GAN engine: one backend-agnostic training step under `fit()` on TensorFlow, JAX and PyTorch.
+
+A GAN trains several players (generator, discriminator, encoder, ...) each with its own
+optimizer, so its `train_step` cannot be Keras' default one. Model modules subclass `GAN` and
+write one method, `gan_step(data)`, using only `keras.ops`, `keras.random` and the helpers here:
+
+- `self.minimize(loss_fn, variables, optimizer)` computes the gradients of `loss_fn()` with
+  respect to `variables` and applies them with `optimizer`;
+- `self.input_gradients(fn, inputs)` differentiates `sum(fn(inputs))` with respect to `inputs`,
+  for gradient penalties, in a way the outer `minimize` can differentiate again;
+- `self.seed_generator` is the model's tracked random state;
+- `self.track(name=value, ...)` records the losses shown by the progress bar and the History.
+
+This module is the only place in the library with backend-specific code.
+"""
+
+import contextlib
+import os
+
+import keras
+from keras import ops
+from keras.src.backend.common.stateless_scope import StatelessScope
+from keras.src.backend.common.stateless_scope import get_stateless_scope
+
+BACKEND = keras.backend.backend()
+
+
+def backend():
+    """Returns the name of the active Keras backend ("tensorflow", "jax" or "torch")."""
+    return BACKEND
+
+
+class OptimizerGroup(keras.optimizers.Optimizer):
+    """Presents several player optimizers to the Keras trainer as one optimizer.
+
+    `fit()` needs `model.optimizer`; on JAX it carries exactly `model.optimizer.variables`
+    through its compiled step. This group owns no slots of its own: its `variables` are the
+    variables of every player optimizer, in a fixed order, and its `iterations` are those of
+    the first player (the one that steps once per batch).
+
+    Args:
+        optimizers: a dict of player optimizers, name -> `keras.optimizers.Optimizer`.
+    """
+
+    def __init__(self, optimizers, name="optimizer_group", **kwargs):
+        super().__init__(learning_rate=0.0, name=name, **kwargs)
+        self.optimizers = dict(optimizers)
+
+    def build(self, var_list):
+        """Marks the group as built: each player optimizer is built on its own variables."""
+        self.built = True
+
+    @property
+    def variables(self):
+        return [v for optimizer in self.optimizers.values() for v in optimizer.variables]
+
+    @property
+    def iterations(self):
+        return next(iter(self.optimizers.values())).iterations
+
+    def save_own_variables(self, store):
+        """Saves nothing: each player optimizer is saved under its own attribute name."""
+
+    def load_own_variables(self, store):
+        """Loads nothing: each player optimizer is restored under its own attribute name."""
+
+    def get_config(self):
+        config = super().get_config()
+        config["optimizers"] = {
+            key: keras.saving.serialize_keras_object(value)
+            for key, value in self.optimizers.items()
+        }
+        return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        config = dict(config)
+        optimizers = {
+            key: keras.saving.deserialize_keras_object(value, custom_objects=custom_objects)
+            for key, value in config.pop("optimizers").items()
+        }
+        for key in ("learning_rate",):
+            config.pop(key, None)
+        return cls(optimizers, name=config.get("name", "optimizer_group"))
+
+
+def replica_count():
+    """Number of replicas the current training step runs on (1 outside `tf.distribute`)."""
+    if BACKEND != "tensorflow":
+        return 1
+    import tensorflow as tf
+
+    if tf.distribute.has_strategy() and not tf.distribute.in_cross_replica_context():
+        return tf.distribute.get_strategy().num_replicas_in_sync
+    return 1
+
+
+def replica_sum_value(value):
+    """Sums a per-replica scalar over replicas (identity outside `tf.distribute`).
+
+    JAX and PyTorch data parallelism operate on globally sharded batches, so a batch mean is
+    already the global mean there.
+    """
+    if replica_count() == 1:
+        return value
+    import tensorflow as tf
+
+    return tf.distribute.get_replica_context().all_reduce(tf.distribute.ReduceOp.SUM, value)
+
+
+def replica_noise(sampler, shape):
+    """Draws noise for this replica's slice of the global batch.
+
+    Under `tf.distribute` every replica holds the same seed-generator state, so drawing
+    `shape` directly would give every replica the same noise. Instead the noise of the whole
+    global batch is drawn (identically on each replica) and each replica takes its own slice:
+    the step then sees exactly the noise a single device would see at the same global batch.
+
+    Args:
+        sampler: `f(shape) -> tensor` drawing noise from the model's seed generator.
+        shape: the per-replica shape, batch first.
+    """
+    count = replica_count()
+    if count == 1:
+        return sampler(shape)
+    import tensorflow as tf
+
+    batch, rest = shape[0], tuple(shape[1:])
+    full = sampler((batch * count,) + rest)
+    replica = tf.distribute.get_replica_context().replica_id_in_sync_group
+    return tf.gather(tf.reshape(full, (count, batch) + rest), replica)
+
+
+def replica_mean(value):
+    """Mean of a per-replica batch statistic over all replicas of the global batch."""
+    count = replica_count()
+    if count == 1:
+        return value
+    return replica_sum_value(value) / count
+
+
+@keras.saving.register_keras_serializable(package="keras_gans")
+class GAN(keras.Model):
+    """Base class of every model of the library: several players, one optimizer each.
+
+    Subclasses build their sub-networks in `__init__`, call `super().__init__` first, list the
+    names of the values they log in `loss_names`, implement `gan_step(data)` and `call()`, and
+    call `self.compile_players(...)` from their `compile()` with one optimizer per player.
+
+    Args:
+        seed: seed of the model's `SeedGenerator` (noise, interpolation weights, ...). `None`
+            draws a random seed.
+        **kwargs: passed to `keras.Model` (`name`, ...).
+
+    Example:
+
+    ```python
+    class MyGAN(GAN):
+        loss_names = ("d_loss", "g_loss")
+
+        def gan_step(self, real_images):
+            ...
+            d_loss = self.minimize(discriminator_loss,
+                                   self.discriminator.trainable_variables, self.d_optimizer)
+            ...
+            return self.track(d_loss=d_loss, g_loss=g_loss)
+    ```
+    """
+
+    loss_names = ()
+
+    def __init__(self, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed, name="seed_generator")
+        self.loss_trackers = [keras.metrics.Mean(name=name) for name in self.loss_names]
+        self.player_optimizers = {}
+
+    def finish_init(self):
+        """Marks the model built once its sub-networks exist (call at the end of `__init__`).
+
+        `fit()` would otherwise try to build the model by calling it on a data batch.
+        """
+        self.built = True
+
+    # ----------------------------------------------------------------------------------------
+    # Compilation: one optimizer per player
+    # ----------------------------------------------------------------------------------------
+    def compile_players(self, players, **kwargs):
+        """Stores one optimizer per player and builds each on its player's variables.
+
+        Args:
+            players: dict mapping an attribute name (e.g. "d_optimizer") to a pair
+                `(optimizer, variables)`; the optimizer becomes `self.<name>`.
+            **kwargs: passed to `keras.Model.compile` (`jit_compile`, `run_eagerly`,
+                `steps_per_execution`).
+        """
+        optimizers = {}
+        for attribute, (optimizer, variables) in players.items():
+            optimizer = keras.optimizers.get(optimizer)
+            setattr(self, attribute, optimizer)
+            optimizers[attribute] = optimizer
+        self.player_optimizers = optimizers
+        kwargs.setdefault("jit_compile", "auto")
+        super().compile(optimizer=OptimizerGroup(optimizers), **kwargs)
+        with self._scope():
+            for attribute, (optimizer, variables) in players.items():
+                if not optimizer.built:
+                    optimizer.build(list(variables))
+        self._compile_players_kwargs = dict(kwargs)
+
+    def _scope(self):
+        if BACKEND == "tensorflow" and self.distribute_strategy is not None:
+            return self.distribute_strategy.scope()
+        return contextlib.nullcontext()
+
+    def get_compile_config(self):
+        """Serializes every player optimizer so a reloaded model resumes training."""
+        if not self.player_optimizers:
+            return None
+        config = {
+            name: keras.saving.serialize_keras_object(optimizer)
+            for name, optimizer in self.player_optimizers.items()
+        }
+        for key in ("jit_compile", "run_eagerly", "steps_per_execution"):
+            if key in getattr(self, "_compile_players_kwargs", {}):
+                config[key] = self._compile_players_kwargs[key]
+        return config
+
+    def compile_from_config(self, config):
+        """Recreates and builds every player optimizer before the saved state loads."""
+        config = dict(config)
+        options = {
+            key: config.pop(key)
+            for key in ("jit_compile", "run_eagerly", "steps_per_execution")
+            if key in config
+        }
+        optimizers = {
+            name: keras.saving.deserialize_keras_object(value) for name, value in config.items()
+        }
+        self.compile(**optimizers, **options)
+
+    # ----------------------------------------------------------------------------------------
+    # Metrics
+    # ----------------------------------------------------------------------------------------
+    @property
+    def metrics(self):
+        return list(self.loss_trackers)
+
+    def track(self, **values):
+        """Updates the loss trackers named by the keywords; returns the logs of `fit()`."""
+        for tracker in self.loss_trackers:
+            if tracker.name in values:
+                tracker.update_state(values[tracker.name])
+        return {tracker.name: tracker.result() for tracker in self.loss_trackers}
+
+    # ----------------------------------------------------------------------------------------
+    # Randomness
+    # ----------------------------------------------------------------------------------------
+    def normal(self, shape, mean=0.0, stddev=1.0):
+        """Normal noise of a per-replica batch `shape` from the model's seed generator."""
+        return replica_noise(
+            lambda full_shape: keras.random.normal(
+                full_shape, mean=mean, stddev=stddev, seed=self.seed_generator
+            ),
+            shape,
+        )
+
+    def uniform(self, shape, minval=0.0, maxval=1.0):
+        """Uniform noise of a per-replica batch `shape` from the model's seed generator."""
+        return replica_noise(
+            lambda full_shape: keras.random.uniform(
+                full_shape, minval=minval, maxval=maxval, seed=self.seed_generator
+            ),
+            shape,
+        )
+
+    # ----------------------------------------------------------------------------------------
+    # Gradients: the backend-specific part
+    # ----------------------------------------------------------------------------------------
+    def minimize(self, loss_fn, variables, optimizer):
+        """Applies one optimizer step to `variables` on the loss returned by `loss_fn()`.
+
+        The loss is a per-replica batch mean; under `tf.distribute` it is divided by the number
+        of replicas before differentiation so that the summed gradients are those of the global
+        batch mean.
+
+        Args:
+            loss_fn: a function of no arguments returning a scalar loss.
+            variables: the list of variables to update.
+            optimizer: the optimizer that updates them.
+
+        Returns:
+            The loss value (not scaled by the replica count).
+        """
+        variables = list(variables)
+        if BACKEND == "tensorflow":
+            loss, gradients = self._tensorflow_gradients(loss_fn, variables)
+        elif BACKEND == "torch":
+            loss, gradients = self._torch_gradients(loss_fn, variables)
+        elif BACKEND == "jax":
+            loss, gradients = self._jax_gradients(loss_fn, variables)
+        else:
+            raise ValueError(f"keras_gans does not support the backend {BACKEND!r}.")
+        optimizer.apply(gradients, variables)
+        return loss
+
+    def _tensorflow_gradients(self, loss_fn, variables):
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            loss = loss_fn()
+            scaled_loss = loss / replica_count()
+        gradients = tape.gradient(scaled_loss, variables)
+        gradients = [
+            ops.zeros_like(v) if g is None else g for g, v in zip(gradients, variables)
+        ]
+        return loss, gradients
+
+    def _torch_gradients(self, loss_fn, variables):
+        import torch
+
+        loss = loss_fn()
+        gradients = torch.autograd.grad(
+            loss, [v.value for v in variables], allow_unused=True
+        )
+        gradients = [
+            torch.zeros_like(v.value) if g is None else g for g, v in zip(gradients, variables)
+        ]
+        return loss.detach(), gradients
+
+    def _jax_gradients(self, loss_fn, variables):
+        import jax
+
+        outer_scope = get_stateless_scope()
+        others = [v for v in self._state_variables() if not _contains(variables, v)]
+
+        def current(variable):
+            value = outer_scope.get_current_value(variable) if outer_scope else None
+            return variable.value if value is None else value
+
+        def pure_loss(values):
+            mapping = [(v, current(v)) for v in others] + list(zip(variables, values))
+            with StatelessScope(state_mapping=mapping) as scope:
+                loss = loss_fn()
+            # Non-trainable state the loss changed: batch statistics, seed generators.
+            updates = [scope.get_current_value(v) for v in others]
+            return loss, updates
+
+        values = [current(v) for v in variables]
+        (loss, updates), gradients = jax.value_and_grad(pure_loss, has_aux=True)(values)
+        for variable, value in zip(others, updates):
+            if value is not None:
+                variable.assign(value)
+        return loss, gradients
+
+    def input_gradients(self, fn, inputs):
+        """Gradient of `sum(fn(inputs))` with respect to `inputs`, itself differentiable.
+
+        Gradient penalties (WGAN-GP, DRAGAN, R1, WGAN-div) call this inside a `minimize`
+        loss so that the penalty's gradient reaches the discriminator's weights. `fn` should
+        not change model state (call the critic without batch statistics or dropout).
+
+        Args:
+            fn: a function mapping a batch of inputs to per-sample outputs.
+            inputs: the batch at which to differentiate.
+
+        Returns:
+            A tensor shaped like `inputs`.
+        """
+        if BACKEND == "tensorflow":
+            import tensorflow as tf
+
+            with tf.GradientTape() as tape:
+                tape.watch(inputs)
+                outputs = fn(inputs)
+            return tape.gradient(outputs, inputs)
+        if BACKEND == "torch":
+            import torch
+
+            if not inputs.requires_grad:
+                inputs = inputs.detach().requires_grad_(True)
+            outputs = fn(inputs)
+            (gradients,) = torch.autograd.grad(
+                outputs.sum(), inputs, create_graph=True
+            )
+            return gradients
+        import jax
+
+        outer_scope = get_stateless_scope()
+        if outer_scope is None:
+            return jax.grad(lambda x: ops.sum(fn(x)))(inputs)
+        state = self._state_variables()
+        mapping = []
+        for variable in state:
+            value = outer_scope.get_current_value(variable)
+            mapping.append((variable, variable.value if value is None else value))
+
+        def total(x):
+            with StatelessScope(state_mapping=mapping):
+                return ops.sum(fn(x))
+
+        return jax.grad(total)(inputs)
+
+    def _state_variables(self):
+        """Every variable the JAX trainer carries, in the trainer's order."""
+        return (
+            list(self.trainable_variables)
+            + list(self.non_trainable_variables)
+            + list(self.optimizer.variables if self.optimizer is not None else [])
+            + list(self.metrics_variables)
+        )
+
+    # ----------------------------------------------------------------------------------------
+    # The training step under fit()
+    # ----------------------------------------------------------------------------------------
+    def gan_step(self, data):
+        """One training step on a batch (backend-agnostic); returns the logs dict."""
+        raise NotImplementedError(f"{type(self).__name__} must implement gan_step(data).")
+
+    if BACKEND == "jax":
+
+        def train_step(self, state, data):
+            """JAX: runs `gan_step` in a stateless scope over the trainer's state."""
+            groups = (
+                self.trainable_variables,
+                self.non_trainable_variables,
+                self.optimizer.variables,
+                self.metrics_variables,
+            )
+            mapping = []
+            for variables, values in zip(groups, state):
+                mapping.extend(zip(variables, values))
+            with StatelessScope(state_mapping=mapping) as scope:
+                logs = self.gan_step(_unpack(data))
+
+            def read(variables, values):
+                new_values = []
+                for variable, value in zip(variables, values):
+                    new_value = scope.get_current_value(variable)
+                    new_values.append(value if new_value is None else new_value)
+                return new_values
+
+            new_state = tuple(read(v, values) for v, values in zip(groups, state))
+            return logs, new_state
+
+    else:
+
+        def train_step(self, data):
+            """TensorFlow and PyTorch: runs `gan_step` on the batch."""
+            return self.gan_step(_unpack(data))
+
+    def test_step(self, *args):
+        raise NotImplementedError(
+            "GAN models have no evaluate(): use keras_gans.metrics or the Evaluate callback."
+        )
+
+    # ----------------------------------------------------------------------------------------
+    # Serialization
+    # ----------------------------------------------------------------------------------------
+    def get_config(self):
+        return {"seed": self.seed, "name": self.name}
+
+    def _seed_states(self):
+        """State variables of every seed generator of the model and its layers (e.g. Dropout)."""
+        states = []
+        for layer in self._flatten_layers(include_self=True):
+            states.extend(generator.state for generator in layer._seed_generators)
+        return states
+
+    def save_own_variables(self, store):
+        """Saves the model's own variables and every seed generator's state.
+
+        Keras saves no seed-generator state; without it a resumed run would replay the noise
+        of the run's first steps instead of continuing it.
+        """
+        super().save_own_variables(store)
+        for index, state in enumerate(self._seed_states()):
+            store[f"seed_state_{index}"] = state
+
+    def load_own_variables(self, store):
+        """Restores what `save_own_variables` saved."""
+        own = {key: store[key] for key in store.keys() if not key.startswith("seed_state_")}
+        super().load_own_variables(own)
+        for index, state in enumerate(self._seed_states()):
+            if f"seed_state_{index}" in store:
+                state.assign(store[f"seed_state_{index}"])
+
+
+def _unpack(data):
+    """`fit(x)` passes `(x,)` or `x`; `fit(x, y)` passes `(x, y)`. Returns x or (x, y)."""
+    if isinstance(data, (tuple, list)):
+        data = tuple(d for d in data if d is not None)
+        if len(data) == 1:
+            return data[0]
+    return data
+
+
+def _contains(variables, variable):
+    return any(variable is v for v in variables)
+
+
+# --------------------------------------------------------------------------------------------
+# Distribution
+# --------------------------------------------------------------------------------------------
+STRATEGIES = ("auto", "none", "mirrored", "multiworker", "tpu")
+
+
+def distribution_scope(strategy="auto"):
+    """A context in which to build and compile a model for data-parallel training.
+
+    Args:
+        strategy: "none" (one device), "mirrored" (all local devices: `tf.distribute`
+            on TensorFlow, `keras.distribution.DataParallel` on JAX), "multiworker"
+            (TensorFlow, from `TF_CONFIG`), "tpu" (TensorFlow), or "auto" (mirrored when
+            more than one accelerator is visible, else none).
+
+    Returns:
+        A context manager.
+    """
+    if strategy not in STRATEGIES:
+        raise ValueError(
+            f"Unknown strategy {strategy!r}: choose one of {', '.join(STRATEGIES)}."
+        )
+    if strategy == "auto":
+        strategy = "mirrored" if _accelerator_count() > 1 else "none"
+    if strategy == "none":
+        return contextlib.nullcontext()
+    if BACKEND == "tensorflow":
+        import tensorflow as tf
+
+        if strategy == "mirrored":
+            return tf.distribute.MirroredStrategy().scope()
+        if strategy == "multiworker":
+            return tf.distribute.MultiWorkerMirroredStrategy().scope()
+        resolver = tf.distribute.cluster_resolver.TPUClusterResolver()
+        tf.config.experimental_connect_to_cluster(resolver)
+        tf.tpu.experimental.initialize_tpu_system(resolver)
+        return tf.distribute.TPUStrategy(resolver).scope()
+    if BACKEND == "jax" and strategy in ("mirrored", "tpu"):
+        return _jax_data_parallel()
+    raise ValueError(
+        f"--strategy {strategy} is not available on the {BACKEND} backend: use "
+        "KERAS_BACKEND=tensorflow (mirrored, multiworker, tpu) or KERAS_BACKEND=jax (mirrored)."
+    )
+
+
+@contextlib.contextmanager
+def _jax_data_parallel():
+    previous = keras.distribution.distribution()
+    devices = keras.distribution.list_devices()
+    keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices))
+    try:
+        yield
+    finally:
+        keras.distribution.set_distribution(previous)
+
+
+def _accelerator_count():
+    if BACKEND == "tensorflow":
+        import tensorflow as tf
+
+        return len(tf.config.list_logical_devices("GPU")) + len(
+            tf.config.list_logical_devices("TPU")
+        )
+    if BACKEND == "jax":
+        import jax
+
+        return len([d for d in jax.devices() if d.platform != "cpu"])
+    if BACKEND == "torch":
+        import torch
+
+        return torch.cuda.device_count()
+    return 0
+
+
+def set_mixed_precision(enabled):
+    """Sets the global dtype policy: "mixed_bfloat16" when enabled, else "float32"."""
+    keras.mixed_precision.set_global_policy("mixed_bfloat16" if enabled else "float32")
+
+
+def quiet_tensorflow():
+    """Silences TensorFlow's start-up logging (call before TensorFlow is imported)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

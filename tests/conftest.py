@@ -1,0 +1,20 @@
+"""Shared test settings: quiet TensorFlow, the shared MNIST folder, small models."""
+
+import os
+import pathlib
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import keras  # noqa: E402
+import pytest  # noqa: E402
+
+MNIST_DIR = pathlib.Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist"
+BACKEND = keras.backend.backend()
+
+
+@pytest.fixture
+def mnist_dir():
+    """The shared MNIST IDX folder (../shared/data/mnist); skips the test when it is absent."""
+    if not (MNIST_DIR / "t10k-images-idx3-ubyte.gz").exists():
+        pytest.skip(f"the shared MNIST folder {MNIST_DIR} is absent")
+    return str(MNIST_DIR)
