@@ -39,12 +39,12 @@ class OptimizerGroup(keras.optimizers.Optimizer):
     the first player (the one that steps once per batch).
 
     Args:
-        optimizers: a dict of player optimizers, name -> `keras.optimizers.Optimizer`.
+        optimizers: the list of player optimizers.
     """
 
     def __init__(self, optimizers, name="optimizer_group", **kwargs):
         super().__init__(learning_rate=0.0, name=name, **kwargs)
-        self.optimizers = dict(optimizers)
+        self.optimizers = list(optimizers)
 
     def build(self, var_list):
         """Marks the group as built: each player optimizer is built on its own variables."""
@@ -52,11 +52,11 @@ class OptimizerGroup(keras.optimizers.Optimizer):
 
     @property
     def variables(self):
-        return [v for optimizer in self.optimizers.values() for v in optimizer.variables]
+        return [v for optimizer in self.optimizers for v in optimizer.variables]
 
     @property
     def iterations(self):
-        return next(iter(self.optimizers.values())).iterations
+        return self.optimizers[0].iterations
 
     def save_own_variables(self, store):
         """Saves nothing: each player optimizer is saved under its own attribute name."""
@@ -66,21 +66,18 @@ class OptimizerGroup(keras.optimizers.Optimizer):
 
     def get_config(self):
         config = super().get_config()
-        config["optimizers"] = {
-            key: keras.saving.serialize_keras_object(value)
-            for key, value in self.optimizers.items()
-        }
+        config["optimizers"] = [
+            keras.saving.serialize_keras_object(optimizer) for optimizer in self.optimizers
+        ]
         return config
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
         config = dict(config)
-        optimizers = {
-            key: keras.saving.deserialize_keras_object(value, custom_objects=custom_objects)
-            for key, value in config.pop("optimizers").items()
-        }
-        for key in ("learning_rate",):
-            config.pop(key, None)
+        optimizers = [
+            keras.saving.deserialize_keras_object(optimizer, custom_objects=custom_objects)
+            for optimizer in config["optimizers"]
+        ]
         return cls(optimizers, name=config.get("name", "optimizer_group"))
 
 
@@ -202,7 +199,7 @@ class GAN(keras.Model):
             optimizers[attribute] = optimizer
         self.player_optimizers = optimizers
         kwargs.setdefault("jit_compile", "auto")
-        super().compile(optimizer=OptimizerGroup(optimizers), **kwargs)
+        super().compile(optimizer=OptimizerGroup(optimizers.values()), **kwargs)
         with self._scope():
             for attribute, (optimizer, variables) in players.items():
                 if not optimizer.built:

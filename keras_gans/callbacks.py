@@ -1,0 +1,145 @@
+"""Callbacks for GAN training under `fit()`: sample grids, resumable checkpoints, NaN guard."""
+
+import json
+import math
+import os
+
+import keras
+import numpy as np
+
+
+def tile_images(images, columns=None):
+    """Tiles a batch of NHWC images in [-1, 1] into one uint8 grid image (H, W, C).
+
+    Args:
+        images: array (count, height, width, channels) in [-1, 1].
+        columns: images per row; defaults to the smallest square that holds them.
+
+    Returns:
+        A uint8 array (rows·height, columns·width, channels) with 1 or 3 channels.
+    """
+    images = np.asarray(images, dtype="float32")
+    count, height, width, channels = images.shape
+    columns = columns or math.ceil(math.sqrt(count))
+    rows = math.ceil(count / columns)
+    grid = np.full((rows * height, columns * width, channels), -1.0, dtype="float32")
+    for index, image in enumerate(images):
+        row, column = divmod(index, columns)
+        grid[row * height : (row + 1) * height, column * width : (column + 1) * width] = image
+    grid = np.clip((grid + 1.0) * 127.5 + 0.5, 0, 255).astype("uint8")
+    return grid if channels in (1, 3) else grid[..., :3]
+
+
+def save_image_grid(images, path, columns=None):
+    """Writes a batch of images in [-1, 1] to `path` as one PNG grid (via matplotlib)."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib import pyplot
+
+    grid = tile_images(images, columns)
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    if grid.shape[-1] == 1:
+        pyplot.imsave(path, grid[..., 0], cmap="gray", vmin=0, vmax=255)
+    else:
+        pyplot.imsave(path, grid)
+    return path
+
+
+class SampleGrid(keras.callbacks.Callback):
+    """Saves a grid of samples from fixed inputs at the end of every `every` epochs.
+
+    The inputs come from the model's `sample_inputs(count, seed)`, drawn once, so successive
+    grids show how the same latent points evolve.
+
+    Args:
+        directory: folder for the PNGs (`epoch_0001.png`, ...).
+        count: number of samples in the grid.
+        every: epochs between grids.
+        seed: seed of the fixed inputs.
+    """
+
+    def __init__(self, directory, count=64, every=1, seed=0):
+        super().__init__()
+        self.directory = directory
+        self.count = count
+        self.every = every
+        self.seed = seed
+        self.inputs = None
+
+    def on_train_begin(self, logs=None):
+        self.inputs = self.model.sample_inputs(self.count, seed=self.seed)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every:
+            return
+        images = keras.ops.convert_to_numpy(self.model(self.inputs, training=False))
+        save_image_grid(images, os.path.join(self.directory, f"epoch_{epoch + 1:04d}.png"))
+
+
+class Checkpoint(keras.callbacks.Callback):
+    """Saves `model.keras` and `state.json` into `directory` at the end of every epoch.
+
+    The `.keras` file holds the networks, every player optimizer's state and the model's
+    random state; `state.json` records how many epochs are done. `resume_state(directory)`
+    reads both back, and `fit(..., initial_epoch=state["epoch"])` continues the run. Files are
+    written under a temporary name and then renamed, so an interrupted save never leaves a
+    broken checkpoint.
+
+    Args:
+        directory: the checkpoint folder.
+    """
+
+    MODEL_FILE = "model.keras"
+    STATE_FILE = "state.json"
+
+    def __init__(self, directory):
+        super().__init__()
+        self.directory = directory
+
+    def on_epoch_end(self, epoch, logs=None):
+        os.makedirs(self.directory, exist_ok=True)
+        model_path = os.path.join(self.directory, self.MODEL_FILE)
+        temporary = os.path.join(self.directory, "partial.keras")
+        self.model.save(temporary)
+        os.replace(temporary, model_path)
+        state = {"epoch": epoch + 1, "logs": {k: float(v) for k, v in (logs or {}).items()}}
+        state_path = os.path.join(self.directory, self.STATE_FILE)
+        with open(state_path + ".partial", "w") as file:
+            json.dump(state, file, indent=2)
+        os.replace(state_path + ".partial", state_path)
+
+
+def resume_state(directory):
+    """Returns `(model_path, state)` of the checkpoint in `directory`, or None if there is none."""
+    model_path = os.path.join(directory, Checkpoint.MODEL_FILE)
+    state_path = os.path.join(directory, Checkpoint.STATE_FILE)
+    if not (os.path.exists(model_path) and os.path.exists(state_path)):
+        return None
+    with open(state_path) as file:
+        return model_path, json.load(file)
+
+
+class TrainingError(RuntimeError):
+    """Training stopped because it can no longer make progress (e.g. a NaN loss)."""
+
+
+class StopOnNaN(keras.callbacks.Callback):
+    """Stops training with one clear sentence when a logged loss becomes NaN or infinite."""
+
+    def __init__(self):
+        super().__init__()
+        self.epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        for name, value in (logs or {}).items():
+            if not np.isfinite(float(value)):
+                self.model.stop_training = True
+                raise TrainingError(
+                    f"The {name} became {float(value)} at epoch {self.epoch + 1}, step "
+                    f"{batch + 1}: lower the learning rate (--lr), or check the data for "
+                    "NaN or infinite values."
+                )

@@ -1,0 +1,308 @@
+"""The command line shared by every model: `python -m keras_gans.<model> [sample] [flags]`.
+
+Each model module's `main()` calls `run()` with its builders and paper defaults. Training writes
+everything under `--out` (default `runs/<model>/`):
+
+    config.json            every setting used, the backend and the data's image shape
+    samples/epoch_0001.png a sample grid from fixed noise after every epoch
+    checkpoints/           model.keras (networks, optimizers, random state) and state.json
+    metrics.csv            the losses of every epoch
+    logs/                  TensorBoard logs (when TensorFlow is installed)
+
+`--resume` continues an interrupted run from its checkpoint; a previous run's folder is never
+replaced unless `--overwrite` is given. `python -m keras_gans.<model> sample --checkpoint
+runs/<model>/checkpoints/model.keras` draws a grid from a saved model.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import time
+
+import keras
+
+from keras_gans import callbacks as gan_callbacks
+from keras_gans import data as gan_data
+from keras_gans import engine
+
+
+class UsageError(ValueError):
+    """A command-line setting that cannot work; its message says how to fix it."""
+
+
+def build_parser(model_name, defaults, add_arguments=None):
+    """The training flags shared by all models, with this model's defaults."""
+    parser = argparse.ArgumentParser(
+        prog=f"python -m keras_gans.{model_name}",
+        description=f"Train {model_name} (see keras_gans.{model_name} for the paper and defaults). "
+        f"'python -m keras_gans.{model_name} sample --help' draws samples from a checkpoint.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    data = parser.add_argument_group("data")
+    data.add_argument("--dataset", default=defaults.get("dataset", "shapes"),
+                      help="a built-in dataset (" + ", ".join(gan_data.BUILTIN_DATASETS)
+                      + "), a tensorflow-datasets name, an image folder, or a .npz/.npy/IDX file")
+    data.add_argument("--data-dir", default=None,
+                      help="folder of the dataset's files (MNIST IDX files, tensorflow-datasets)")
+    data.add_argument("--image-size", type=int, default=defaults.get("image_size"),
+                      help="resize images to this size (square)")
+    data.add_argument("--channels", type=int, default=defaults.get("channels"),
+                      help="image channels the data must have (1 or 3)")
+    data.add_argument("--limit", type=int, default=None, help="use only the first N images")
+
+    training = parser.add_argument_group("training")
+    training.add_argument("--batch-size", type=int, default=defaults.get("batch_size", 64))
+    training.add_argument("--epochs", type=int, default=defaults.get("epochs", 25))
+    training.add_argument("--steps-per-epoch", type=int, default=None,
+                          help="batches per epoch (default: one pass over the data)")
+    training.add_argument("--latent-dim", type=int, default=defaults.get("latent_dim", 100))
+    training.add_argument("--g-lr", type=float, default=defaults.get("g_lr", 2e-4),
+                          help="generator learning rate")
+    training.add_argument("--d-lr", type=float, default=defaults.get("d_lr", 2e-4),
+                          help="discriminator learning rate")
+    training.add_argument("--seed", type=int, default=0)
+    training.add_argument("--mixed-precision", action="store_true",
+                          help="compute in bfloat16 with float32 weights")
+    training.add_argument("--strategy", choices=engine.STRATEGIES, default="auto",
+                          help="data-parallel training over devices")
+    training.add_argument("--jit-compile", choices=("auto", "true", "false"), default="auto")
+
+    output = parser.add_argument_group("output")
+    output.add_argument("--out", default=os.path.join("runs", model_name),
+                        help="folder for samples, checkpoints, metrics and logs")
+    output.add_argument("--resume", action="store_true",
+                        help="continue the run in --out from its last checkpoint")
+    output.add_argument("--overwrite", action="store_true",
+                        help="replace a previous run in --out")
+    output.add_argument("--sample-every", type=int, default=1, help="epochs between sample grids")
+    output.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2),
+                        help="Keras progress display")
+    output.add_argument("--smoke", action="store_true",
+                        help="a few steps on 64 images, to check that everything runs")
+    if add_arguments is not None:
+        add_arguments(parser.add_argument_group(f"{model_name}"))
+    return parser
+
+
+def build_sample_parser(model_name):
+    """Flags of `python -m keras_gans.<model> sample`."""
+    parser = argparse.ArgumentParser(
+        prog=f"python -m keras_gans.{model_name} sample",
+        description="Draw a grid of samples from a saved model.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("--checkpoint", required=True, help="a .keras file saved by training")
+    parser.add_argument("--output", default="samples.png", help="PNG file to write")
+    parser.add_argument("--count", type=int, default=64)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing --output")
+    return parser
+
+
+def run(model_name, argv=None, *, build_model, compile_model, defaults, add_arguments=None):
+    """Parses `argv` and trains (or samples from) a model; returns the process exit code.
+
+    Args:
+        model_name: the module name, e.g. "dcgan".
+        argv: the arguments (default: `sys.argv[1:]`).
+        build_model: `f(args, image_shape) -> model`; may raise ValueError for settings the
+            networks cannot take (its message is shown as is).
+        compile_model: `f(model, args)` compiling the model with this run's settings.
+        defaults: this model's defaults for the shared flags (dataset, batch_size, ...).
+        add_arguments: `f(group)` adding this model's own flags.
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if argv[:1] == ["sample"]:
+            return sample(model_name, build_sample_parser(model_name).parse_args(argv[1:]))
+        args = build_parser(model_name, defaults, add_arguments).parse_args(argv)
+        return train(model_name, args, build_model, compile_model)
+    except (UsageError, gan_data.DataError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except gan_callbacks.TrainingError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+def apply_smoke_settings(args):
+    """`--smoke`: one epoch of two small batches on 64 images."""
+    if args.smoke:
+        args.epochs = 1
+        args.steps_per_epoch = 2
+        args.batch_size = min(args.batch_size, 16)
+        args.limit = min(args.limit or 64, 64)
+    return args
+
+
+def prepare_output(args):
+    """Checks `--out` against `--resume`/`--overwrite`; returns the checkpoint to resume or None."""
+    out = args.out
+    previous_run = os.path.exists(os.path.join(out, "config.json"))
+    if args.resume and args.overwrite:
+        raise UsageError("--resume and --overwrite contradict each other: pass only one.")
+    if args.resume:
+        state = gan_callbacks.resume_state(os.path.join(out, "checkpoints"))
+        if state is None:
+            raise UsageError(
+                f"There is no checkpoint to resume in {out}: check --out, or start a new run "
+                "without --resume."
+            )
+        return state
+    if os.path.isdir(out) and os.listdir(out):
+        if not previous_run:
+            raise UsageError(
+                f"The output folder {out} is not empty and holds no keras_gans run: choose "
+                "another --out."
+            )
+        if not args.overwrite:
+            raise UsageError(
+                f"The output folder {out} already holds a run: pass --resume to continue it, "
+                "--overwrite to replace it, or choose another --out."
+            )
+        shutil.rmtree(out)
+    elif os.path.exists(out) and not os.path.isdir(out):
+        raise UsageError(f"--out {out} is a file, not a folder: choose another --out.")
+    return None
+
+
+def load_training_data(args):
+    """Loads the training images named by `--dataset` (raises DataError with a fix)."""
+    image_size = args.image_size
+    data = gan_data.load(
+        args.dataset,
+        data_dir=args.data_dir,
+        split="train",
+        image_size=image_size,
+        channels=args.channels,
+        limit=args.limit,
+        seed=args.seed,
+    )
+    if len(data) < args.batch_size:
+        raise UsageError(
+            f"The dataset {data.name} has {len(data)} images, fewer than one batch of "
+            f"{args.batch_size}: lower --batch-size or add images."
+        )
+    return data
+
+
+def training_batches(data, args, initial_epoch):
+    """A tf.data pipeline when TensorFlow is installed, else NumPy arrays for `fit()`.
+
+    The pipeline's shuffle order depends only on the seed and the pass over the data, and a
+    resumed run skips exactly the batches the earlier epochs consumed, so it sees the batches
+    an uninterrupted run would (also when `--steps-per-epoch` is not one pass).
+    """
+    try:
+        import tensorflow  # noqa: F401
+    except ImportError:
+        return data.images, dict(batch_size=args.batch_size, shuffle=True)
+    batches_per_pass = gan_data.steps_per_epoch(data, args.batch_size)
+    steps = args.steps_per_epoch or batches_per_pass
+    first_pass, offset = divmod(initial_epoch * steps, batches_per_pass)
+    batches = gan_data.batches(
+        data, args.batch_size, shuffle=True, seed=args.seed, start_epoch=first_pass
+    )
+    return batches.skip(offset), dict(steps_per_epoch=steps, shuffle=False)
+
+
+def make_callbacks(args, resuming):
+    """Sample grids, checkpoints, CSV metrics, TensorBoard logs and the NaN guard."""
+    callbacks = [
+        gan_callbacks.StopOnNaN(),
+        gan_callbacks.SampleGrid(
+            os.path.join(args.out, "samples"),
+            count=16 if args.smoke else 64,
+            every=args.sample_every,
+            seed=args.seed,
+        ),
+        gan_callbacks.Checkpoint(os.path.join(args.out, "checkpoints")),
+        keras.callbacks.CSVLogger(os.path.join(args.out, "metrics.csv"), append=resuming),
+    ]
+    try:
+        import tensorboard  # noqa: F401
+        import tensorflow  # noqa: F401
+
+        callbacks.append(
+            keras.callbacks.TensorBoard(os.path.join(args.out, "logs"), write_graph=False)
+        )
+    except ImportError:
+        pass
+    return callbacks
+
+
+def write_config(args, model_name, data, initial_epoch):
+    """Writes every setting of the run to `config.json` (a new file per resumed segment)."""
+    config = dict(vars(args))
+    config.update(
+        model=model_name,
+        backend=keras.backend.backend(),
+        keras_version=keras.__version__,
+        image_shape=list(data.image_shape),
+        training_images=len(data),
+        initial_epoch=initial_epoch,
+        started=time.strftime("%Y-%m-%d %H:%M:%S"),
+    )
+    os.makedirs(args.out, exist_ok=True)
+    name = "config.json" if initial_epoch == 0 else f"config_resume_{initial_epoch:04d}.json"
+    with open(os.path.join(args.out, name), "w") as file:
+        json.dump(config, file, indent=2)
+
+
+def train(model_name, args, build_model, compile_model):
+    """Trains a model as the parsed `args` say; returns 0 on success."""
+    apply_smoke_settings(args)
+    if args.batch_size < 1 or args.epochs < 1:
+        raise UsageError("--batch-size and --epochs must be at least 1.")
+    resume = prepare_output(args)
+    data = load_training_data(args)
+    engine.set_mixed_precision(args.mixed_precision)
+    keras.utils.set_random_seed(args.seed)
+    jit_compile = {"auto": "auto", "true": True, "false": False}[args.jit_compile]
+    with engine.distribution_scope(args.strategy):
+        if resume is not None:
+            model_path, state = resume
+            model = keras.saving.load_model(model_path)
+            initial_epoch = state["epoch"]
+            if initial_epoch >= args.epochs:
+                raise UsageError(
+                    f"The run in {args.out} already trained {initial_epoch} epochs: pass a "
+                    f"larger --epochs to continue it."
+                )
+        else:
+            try:
+                model = build_model(args, data.image_shape)
+            except ValueError as error:
+                raise UsageError(str(error)) from error
+            compile_model(model, args, jit_compile=jit_compile)
+            initial_epoch = 0
+        write_config(args, model_name, data, initial_epoch)
+        inputs, fit_options = training_batches(data, args, initial_epoch)
+        model.fit(
+            inputs,
+            epochs=args.epochs,
+            initial_epoch=initial_epoch,
+            callbacks=make_callbacks(args, resuming=resume is not None),
+            verbose=args.verbose,
+            **fit_options,
+        )
+    print(f"Finished {model_name}: samples, checkpoints and metrics are in {args.out}")
+    return 0
+
+
+def sample(model_name, args):
+    """Draws `--count` samples from `--checkpoint` into the PNG grid `--output`."""
+    if not os.path.exists(args.checkpoint):
+        raise UsageError(f"The checkpoint {args.checkpoint} does not exist: check --checkpoint.")
+    if os.path.exists(args.output) and not args.overwrite:
+        raise UsageError(
+            f"{args.output} already exists: pass --overwrite to replace it, or choose another "
+            "--output."
+        )
+    model = keras.saving.load_model(args.checkpoint)
+    images = model(model.sample_inputs(args.count, seed=args.seed), training=False)
+    gan_callbacks.save_image_grid(keras.ops.convert_to_numpy(images), args.output)
+    print(f"Wrote {args.count} samples of {model_name} to {args.output}")
+    return 0

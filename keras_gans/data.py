@@ -1,0 +1,556 @@
+"""Image datasets for the GANs: loading, scaling to [-1, 1] and reproducible batching.
+
+`load(source)` returns an `ImageData` (float32 NHWC images in [-1, 1], optional int64 labels)
+from one of:
+
+- a built-in dataset name (`BUILTIN_DATASETS`): "shapes" is generated offline; "mnist" and
+  "mnist32" read a folder of MNIST IDX files (`data_dir`) or `keras.datasets`; "fashion_mnist"
+  and "cifar10" read `keras.datasets`, or tensorflow-datasets in `data_dir`;
+- any other tensorflow-datasets name ("celeb_a", "tfds:cycle_gan/horse2zebra", ...);
+- a folder of images (flat, or one subfolder per class), a `.npz`, `.npy` or IDX file;
+- a NumPy array shaped (N, H, W) or (N, H, W, C).
+
+The project's offline MNIST split: when a folder holds only the 10,000-digit test set (the
+`t10k-*` files, as in the shared data), split "train" is its first 8,000 digits and "test" its
+last 2,000.
+
+`batches(data, batch_size)` makes an endless `tf.data.Dataset` whose shuffle order depends only
+on (seed, epoch), so a run resumed at `start_epoch` sees exactly the batches an uninterrupted
+run would. TensorFlow and tensorflow-datasets are imported only by the functions that use them.
+"""
+
+import dataclasses
+import gzip
+import os
+import pathlib
+import re
+
+import keras
+import numpy as np
+from PIL import Image
+
+BUILTIN_DATASETS = {
+    "shapes": "Procedural 32x32 grayscale circles, squares and triangles (3 classes), offline.",
+    "mnist": "MNIST handwritten digits, 28x28 grayscale (10 classes).",
+    "mnist32": "MNIST padded with 2 pixels of background to 32x32 (10 classes).",
+    "fashion_mnist": "Fashion-MNIST clothing, 28x28 grayscale (10 classes).",
+    "cifar10": "CIFAR-10 natural images, 32x32 RGB (10 classes).",
+}
+CLASS_NAMES = {
+    "shapes": ["circle", "square", "triangle"],
+    "mnist": [str(digit) for digit in range(10)],
+    "fashion_mnist": ["t-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt",
+                      "sneaker", "bag", "ankle boot"],
+    "cifar10": ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship",
+                "truck"],
+}
+SHAPES_SPLIT_SIZES = {"train": 8000, "test": 2000}
+MNIST_OFFLINE_TRAIN_SIZE = 8000
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
+IDX_STEMS = {"train": "train-images-idx3-ubyte", "test": "t10k-images-idx3-ubyte"}
+# A tensorflow-datasets name: "celeb_a", "cycle_gan/horse2zebra", "celeb_a:2.0.1".
+TFDS_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(/[A-Za-z0-9_-]+)?(:[0-9.*]+)?$")
+HUGE_EPOCH_COUNT = 2**62
+BILINEAR = Image.Resampling.BILINEAR
+
+
+class DataError(ValueError):
+    """A problem with the user's data or data options; the message says how to fix it."""
+
+
+@dataclasses.dataclass
+class ImageData:
+    """Images scaled to [-1, 1] with optional class labels.
+
+    Attributes:
+        images: float32 array (N, H, W, C) in [-1, 1].
+        labels: int64 array (N,) of class ids, or None.
+        name: where the data came from ("mnist", "shapes", a path, "array").
+        class_names: the name of each class id, when known.
+    """
+
+    images: np.ndarray
+    labels: np.ndarray | None
+    name: str
+    class_names: list[str] | None = None
+
+    @property
+    def image_shape(self):
+        """The shape (H, W, C) of one image."""
+        return tuple(self.images.shape[1:])
+
+    @property
+    def num_classes(self):
+        """The number of classes, or None for unlabelled data."""
+        if self.class_names is not None:
+            return len(self.class_names)
+        if self.labels is None or len(self.labels) == 0:
+            return None
+        return int(self.labels.max()) + 1
+
+    def __len__(self):
+        return len(self.images)
+
+
+def scale_images(array):
+    """Scales images to float32 in [-1, 1].
+
+    Integer images and floats above 1 are read as [0, 255]; floats in [0, 1] as [0, 1]; floats
+    in [-1, 1] with negative values are returned unchanged.
+    """
+    array = np.asarray(array)
+    if array.size == 0:
+        return array.astype(np.float32)
+    low, high = float(array.min()), float(array.max())
+    if np.issubdtype(array.dtype, np.integer) or (high > 1.0 and low >= 0.0):
+        if low < 0 or high > 255:
+            raise DataError(f"Images have values in [{low:g}, {high:g}], outside [0, 255]: "
+                            "pass uint8 images, or floats in [0, 1] or [-1, 1].")
+        return array.astype(np.float32) / np.float32(127.5) - np.float32(1.0)
+    if low < -1.0 or high > 1.0:
+        raise DataError(f"Images have values in [{low:g}, {high:g}]: pass uint8 images, or "
+                        "floats in [0, 1] or [-1, 1].")
+    if low >= 0.0:
+        return array.astype(np.float32) * np.float32(2.0) - np.float32(1.0)
+    return array.astype(np.float32)
+
+
+def to_uint8(images):
+    """Converts images in [-1, 1] (NumPy arrays or backend tensors) to uint8 in [0, 255]."""
+    if not isinstance(images, np.ndarray):
+        images = keras.ops.convert_to_numpy(images)
+    scaled = (np.asarray(images, dtype=np.float32) + 1.0) * 127.5
+    return np.clip(np.round(scaled), 0, 255).astype(np.uint8)
+
+
+def _image_size_pair(image_size):
+    """Returns `image_size` (an int or an (h, w) pair) as an (h, w) tuple, or None."""
+    if image_size is None:
+        return None
+    size = (image_size,) * 2 if isinstance(image_size, (int, np.integer)) else tuple(image_size)
+    if len(size) != 2 or not all(isinstance(s, (int, np.integer)) and s > 0 for s in size):
+        raise DataError(f"The image size {image_size!r} is invalid: pass --image-size as a "
+                        "positive integer or a pair of them.")
+    return int(size[0]), int(size[1])
+
+
+def _check_options(split, channels, limit):
+    """Raises DataError when `split`, `channels` or `limit` is not a valid value."""
+    if not isinstance(split, str) or not split:
+        raise DataError(f"The split {split!r} is invalid: pass --split train or --split test.")
+    if channels not in (None, 1, 3):
+        raise DataError(f"--channels {channels} is not supported: pass --channels 1 or 3.")
+    if limit is not None and (not isinstance(limit, (int, np.integer)) or limit <= 0):
+        raise DataError(f"The limit {limit!r} is invalid: pass a positive number of images.")
+
+
+def _check_split(split, name):
+    """Raises DataError unless `split` is "train" or "test"."""
+    if split not in ("train", "test"):
+        raise DataError(f"The dataset {name} has no split {split!r}: use 'train' or 'test'.")
+
+
+def _render_shapes(classes, centre_y, centre_x, radius, height, width):
+    """Draws filled shapes (1) on a background (-1), vectorised over the batch."""
+    dy = np.arange(height, dtype=np.float32)[None, :, None] + 0.5 - centre_y[:, None, None]
+    dx = np.arange(width, dtype=np.float32)[None, None, :] + 0.5 - centre_x[:, None, None]
+    r, kind = radius[:, None, None], classes[:, None, None]
+    circle = dx**2 + dy**2 <= r**2
+    square = (np.abs(dx) <= r * 0.8) & (np.abs(dy) <= r * 0.8)
+    triangle = (dy <= r * 0.8) & (np.abs(dx) <= (dy + r) * 0.55)  # apex up, base below
+    inside = np.where(kind == 0, circle, np.where(kind == 1, square, triangle))
+    return np.where(inside, 1.0, -1.0).astype(np.float32)[..., None]
+
+
+def make_shapes(split="train", image_size=None, limit=None, seed=0):
+    """Generates the built-in "shapes" dataset: one white filled shape per grayscale image.
+
+    Labels are 0 = circle, 1 = square, 2 = triangle, with random sizes and positions. Split
+    "train" has 8,000 images and "test" 2,000 from another random stream; both are
+    deterministic given `seed`, and `limit` keeps the first images of the full split.
+    """
+    _check_split(split, "shapes")
+    height, width = _image_size_pair(image_size) or (32, 32)
+    rng = np.random.default_rng([seed, list(SHAPES_SPLIT_SIZES).index(split)])
+    total = SHAPES_SPLIT_SIZES[split]
+    classes = rng.integers(0, 3, size=total)
+    radius = rng.uniform(0.15, 0.4, size=total) * min(height, width)
+    centre_y, centre_x = rng.uniform(radius, height - radius), rng.uniform(radius, width - radius)
+    count = min(total, limit or total)
+    parts = [p[:count] for p in (classes, centre_y, centre_x, radius)]
+    chunks = [_render_shapes(*(p[start:start + 1000] for p in parts), height, width)
+              for start in range(0, count, 1000)]
+    return ImageData(np.concatenate(chunks), parts[0].astype(np.int64), "shapes",
+                     list(CLASS_NAMES["shapes"]))
+
+
+def read_idx(path):
+    """Reads a uint8 IDX file (the MNIST format), gzipped or not, into a NumPy array."""
+    try:
+        with (gzip.open if str(path).endswith(".gz") else open)(path, "rb") as file:
+            content = file.read()
+    except OSError as error:
+        raise DataError(f"The IDX file {path} could not be read ({error}): replace it.") from None
+    ndim = content[3] if len(content) > 3 else 0
+    dims = [int.from_bytes(content[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
+    if content[:3] != b"\x00\x00\x08" or len(content) != 4 + 4 * ndim + int(np.prod(dims)):
+        raise DataError(f"The file {path} is not a complete uint8 IDX file: replace it with an "
+                        "MNIST-style IDX file.")
+    return np.frombuffer(content, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
+
+
+def _find_file(folder, stem):
+    """Returns folder/stem or folder/stem.gz, whichever exists, or None."""
+    candidates = (folder / stem, folder / f"{stem}.gz")
+    return next((path for path in candidates if path.is_file()), None)
+
+
+def _load_idx_file(path):
+    """Loads an IDX images file with its labels file (images -> labels, idx3 -> idx1) if any."""
+    labels_name = path.name.replace("idx3", "idx1").replace("images", "labels")
+    labels_path = _find_file(path.parent, labels_name.removesuffix(".gz"))
+    labels = read_idx(labels_path).astype(np.int64) if labels_path else None
+    return read_idx(path), labels
+
+
+def _existing_folder(data_dir):
+    """Returns `data_dir` as a Path, or raises DataError when it is not a folder."""
+    folder = pathlib.Path(data_dir).expanduser()
+    if not folder.is_dir():
+        raise DataError(f"The data folder {folder} does not exist: check --data-dir or --dataset.")
+    return folder
+
+
+def _load_idx_folder(folder, split, name):
+    """Reads the MNIST-style IDX files of `folder` (offline split: see the module docstring)."""
+    _check_split(split, name)
+    paths = {key: _find_file(folder, stem) for key, stem in IDX_STEMS.items()}
+    if paths["train"] is None and paths["test"] is not None:
+        images, labels = _load_idx_file(paths["test"])
+        part = slice(MNIST_OFFLINE_TRAIN_SIZE) if split == "train" else slice(
+            MNIST_OFFLINE_TRAIN_SIZE, None)
+        return images[part], None if labels is None else labels[part]
+    if paths[split] is None:
+        wanted = " or ".join(f"{stem}[.gz]" for stem in IDX_STEMS.values())
+        wanted = wanted if paths["train"] is None else f"{IDX_STEMS[split]}[.gz]"
+        raise DataError(f"The folder {folder} has no {wanted} file: add the {name} IDX files "
+                        "to it or pass another --data-dir.")
+    return _load_idx_file(paths[split])
+
+
+def _load_keras_dataset(name, split):
+    """Loads a `keras.datasets` dataset (from the Keras cache, or downloaded)."""
+    _check_split(split, name)
+    try:
+        train, test = getattr(keras.datasets, name).load_data()
+    except Exception:  # noqa: BLE001 - Keras raises bare Exceptions on download failures.
+        display = "MNIST" if name == "mnist" else name
+        raise DataError(f"{display} could not be found or downloaded: pass --data-dir with a "
+                        f"folder of {display} files, or use a built-in dataset such as "
+                        "--dataset shapes.") from None
+    images, labels = train if split == "train" else test
+    return images, np.asarray(labels).reshape(-1)
+
+
+def _load_builtin(name, data_dir, split, image_size, limit, seed):
+    """Loads a dataset of BUILTIN_DATASETS as an ImageData."""
+    if name == "shapes":
+        return make_shapes(split, image_size, limit, seed)
+    base = "mnist" if name == "mnist32" else name
+    folder = None if data_dir is None else _existing_folder(data_dir)
+    has_idx = folder is not None and any(_find_file(folder, s) for s in IDX_STEMS.values())
+    if folder is not None and base != "mnist" and not has_idx:
+        data = _load_tfds(base, split, str(folder), None, limit, download=False)
+    else:
+        images, labels = (_load_keras_dataset(base, split) if folder is None
+                          else _load_idx_folder(folder, split, base))
+        data = _from_array(images[:limit], None if labels is None else labels[:limit], name)
+    data.name, data.class_names = name, list(CLASS_NAMES[base])
+    if name == "mnist32":
+        data.images = np.pad(data.images, ((0, 0), (2, 2), (2, 2), (0, 0)), constant_values=-1)
+    return data
+
+
+def _read_tfds(name, split, data_dir, limit, download):
+    """Reads the "image" (and "label") features of a tensorflow-datasets dataset."""
+    import tensorflow_datasets as tfds
+
+    dataset, info = tfds.load(name, split=split, data_dir=data_dir, download=download,
+                              with_info=True)
+    features = dict(info.features.items())
+    if "image" not in features:
+        raise DataError(f"The tensorflow-datasets dataset {name} has no 'image' feature: use "
+                        "an image dataset.")
+    has_labels = "label" in features
+    images, labels = [], []
+    for example in dataset.take(-1 if limit is None else limit).as_numpy_iterator():
+        images.append(_array_to_pil(example["image"]))
+        labels.extend([int(example["label"])] if has_labels else [])
+    class_names = getattr(features.get("label"), "names", None)
+    return images, (np.array(labels, np.int64) if has_labels else None), class_names
+
+
+def _load_tfds(name, split, data_dir, image_size, limit, download=True):
+    """Loads a tensorflow-datasets dataset as an ImageData; any failure is a DataError."""
+    try:
+        pictures, labels, class_names = _read_tfds(name, split, data_dir, limit, download)
+    except DataError:
+        raise
+    except Exception as error:  # noqa: BLE001 - tfds raises many kinds; all mean "unavailable".
+        if type(error).__name__ == "DatasetNotFoundError":
+            raise DataError(f"{name!r} is neither an existing file or folder, a built-in dataset "
+                            f"({', '.join(BUILTIN_DATASETS)}) nor a tensorflow-datasets name: "
+                            "check the path or pick a built-in dataset.") from None
+        raise DataError(f"The tensorflow-datasets dataset {name} could not be loaded "
+                        f"({type(error).__name__}): pass --data-dir with a folder where it is "
+                        "prepared, or use a built-in dataset such as --dataset shapes.") from None
+    if not pictures:
+        raise DataError(f"The split {split} of the tensorflow-datasets dataset {name} is empty: "
+                        "pick another --split.")
+    images = _stack_pictures(pictures, f"tensorflow-datasets {name}", image_size)
+    return ImageData(scale_images(images), labels, name, class_names)
+
+
+def _list_images(folder, recursive=False):
+    """Lists the image files of `folder` (sorted), skipping hidden files."""
+    files = folder.rglob("*") if recursive else folder.iterdir()
+    return sorted(path for path in files if path.is_file() and not path.name.startswith(".")
+                  and path.suffix.lower() in IMAGE_EXTENSIONS)
+
+
+def _folder_files(folder):
+    """Returns (files, labels, class_names) of a flat or class-per-subfolder image folder."""
+    flat = _list_images(folder)
+    if flat:
+        return flat, None, None
+    subfolders = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+    classes = [(sub.name, _list_images(sub, recursive=True)) for sub in subfolders]
+    classes = [(class_name, files) for class_name, files in classes if files]
+    if not classes:
+        raise DataError(f"The folder {folder} contains no images ({', '.join(IMAGE_EXTENSIONS)}):"
+                        " add images or point --dataset at another folder.")
+    files = [path for _, paths in classes for path in paths]
+    labels = [index for index, (_, paths) in enumerate(classes) for _ in paths]
+    return files, np.array(labels, np.int64), [class_name for class_name, _ in classes]
+
+
+def _read_picture(path):
+    """Opens an image file with PIL as an "L" (grayscale) or "RGB" (alpha dropped) image."""
+    try:
+        with Image.open(path) as picture:
+            picture.load()
+            if picture.mode.startswith("I;16"):
+                return Image.fromarray((np.asarray(picture, np.uint16) >> 8).astype(np.uint8))
+            palette = np.array(picture.getpalette() or [0, 1, 2]).reshape(-1, 3)  # "P" images
+            grey = picture.mode in ("1", "L", "LA", "I", "F") or (
+                picture.mode == "P" and np.all(palette == palette[:, :1]))
+            return picture.convert("L" if grey else "RGB")
+    except (OSError, SyntaxError, ValueError):
+        raise DataError(f"The file {path} could not be read as an image: remove or replace "
+                        "it.") from None
+
+
+def _array_to_pil(array):
+    """Converts a uint8 image array (H, W) or (H, W, C) to an "L" or "RGB" PIL image."""
+    array = np.asarray(array, dtype=np.uint8)
+    if array.ndim == 3 and array.shape[-1] == 1:
+        return Image.fromarray(array[..., 0])
+    return Image.fromarray(np.ascontiguousarray(array[..., :3]) if array.ndim == 3 else array)
+
+
+def _stack_pictures(pictures, where, image_size):
+    """Stacks "L" or "RGB" PIL images into a uint8 NHWC array, checking modes and sizes."""
+    if len({picture.mode for picture in pictures}) > 1:
+        raise DataError(f"The images in {where} mix grayscale and RGB images: convert them all "
+                        "to one of the two.")
+    found = 1 if pictures[0].mode == "L" else 3
+    size = _image_size_pair(image_size)
+    if size is not None:
+        pictures = [p if p.size == size[::-1] else p.resize(size[::-1], BILINEAR)
+                    for p in pictures]
+    sizes = sorted({picture.size for picture in pictures})
+    if len(sizes) > 1:
+        (w1, h1), (w2, h2) = sizes[0], sizes[-1]
+        raise DataError(f"The images in {where} have different sizes ({h1}x{w1} and {h2}x{w2}):"
+                        " pass --image-size to resize them all to one size.")
+    arrays = [np.asarray(picture, dtype=np.uint8) for picture in pictures]
+    return np.stack(arrays).reshape(len(arrays), *arrays[0].shape[:2], found)
+
+
+def load_folder(folder, image_size=None, limit=None):
+    """Loads a folder of images: flat (unlabelled) or one subfolder per class (labelled).
+
+    A folder with image files at its top level is flat (subfolders are then ignored).
+    Otherwise each subfolder holding images is a class, numbered in sorted name order.
+    """
+    folder = _existing_folder(folder)
+    files, labels, class_names = _folder_files(folder)
+    files = files[:limit]
+    images = _stack_pictures([_read_picture(path) for path in files], folder, image_size)
+    labels = None if labels is None else labels[:len(files)]
+    return ImageData(scale_images(images), labels, str(folder), class_names)
+
+
+def _from_array(images, labels, name):
+    """Checks an image array's shape and returns it scaled as an ImageData (alpha dropped)."""
+    images = np.asarray(images)
+    images = images[..., None] if images.ndim == 3 else images
+    if images.ndim != 4 or images.shape[-1] not in (1, 3, 4) or len(images) == 0:
+        raise DataError(f"The images of {name} have shape {images.shape}: pass a non-empty "
+                        "array shaped (N, H, W) or (N, H, W, C) with C = 1, 3 or 4.")
+    if labels is not None:
+        labels = np.asarray(labels).reshape(-1).astype(np.int64)
+        if len(labels) != len(images):
+            raise DataError(f"{name} has {len(images)} images but {len(labels)} labels: pass "
+                            "one label per image.")
+    return ImageData(scale_images(images[..., :3]), labels, name)
+
+
+def _load_file(path):
+    """Loads a .npz, .npy or IDX file as an ImageData."""
+    name = path.name.lower()
+    if name.endswith(".npz"):
+        with np.load(path, allow_pickle=False) as archive:
+            image_key = next((k for k in ("images", "x", "x_train") if k in archive), None)
+            label_key = next((k for k in ("labels", "y", "y_train") if k in archive), None)
+            if image_key is None:
+                raise DataError(f"The file {path} has no array named images, x or x_train: "
+                                "save the images under one of these names.")
+            labels = archive[label_key] if label_key else None
+            return _from_array(archive[image_key], labels, str(path))
+    if name.endswith(".npy"):
+        return _from_array(np.load(path, allow_pickle=False), None, str(path))
+    if "idx3-ubyte" in name:
+        return _from_array(*_load_idx_file(path), str(path))
+    raise DataError(f"The file {path} is not a supported data file: pass a folder of images, "
+                    "or a .npz, .npy or IDX file.")
+
+
+def _looks_like_path(text):
+    """Whether a string that names no existing file was meant as a path, not a dataset name."""
+    if text.startswith(("/", ".", "~")) or text.count("/") > 1 or os.sep in text.replace("/", ""):
+        return True
+    if TFDS_NAME_PATTERN.match(text):
+        return False
+    return "/" in text or bool(pathlib.PurePath(text).suffix)
+
+
+def _resize_array(images, image_size):
+    """Resizes float images (N, H, W, C) to `image_size` with bilinear interpolation."""
+    height, width = _image_size_pair(image_size)
+    if images.shape[1:3] == (height, width):
+        return images
+    resized = np.empty((len(images), height, width, images.shape[-1]), np.float32)
+    for index, channel in np.ndindex(len(images), images.shape[-1]):
+        picture = Image.fromarray(np.ascontiguousarray(images[index, ..., channel]))
+        resized[index, ..., channel] = picture.resize((width, height), BILINEAR)
+    return np.clip(resized, -1.0, 1.0)
+
+
+def _convert_channels(data, channels, convertible):
+    """Checks the channel count; grayscale becomes RGB for channels=3 when `convertible`."""
+    found = data.image_shape[-1]
+    if channels is None or channels == found:
+        return data
+    if convertible and found == 1:
+        data.images = np.repeat(data.images, 3, axis=-1)
+        return data
+    raise DataError(f"The images in {data.name} have {found} channels but --channels {channels} "
+                    f"was requested: pass --channels {found}, or convert the images.")
+
+
+def _load_source(source, data_dir, split, image_size, limit, seed):
+    """Dispatches `source` to the right loader; returns (ImageData, is a named dataset)."""
+    if isinstance(source, np.ndarray):
+        return _from_array(source, None, "array"), False
+    text = str(source)
+    path = pathlib.Path(text).expanduser()
+    if text.startswith("tfds:"):
+        return _load_tfds(text.removeprefix("tfds:"), split, data_dir, image_size, limit), True
+    if text in BUILTIN_DATASETS:
+        return _load_builtin(text, data_dir, split, image_size, limit, seed), True
+    if path.is_dir():
+        return load_folder(path, image_size, limit), False
+    if path.is_file():
+        return _load_file(path), False
+    if isinstance(source, pathlib.PurePath) or _looks_like_path(text):
+        raise DataError(f"The data folder or file {text} does not exist: check --data-dir or "
+                        "--dataset.")
+    return _load_tfds(text, split, data_dir, image_size, limit), True
+
+
+def load(source, *, data_dir=None, split="train", image_size=None, channels=None, limit=None,
+         seed=0):
+    """Loads images scaled to [-1, 1] (see the module docstring for every kind of source).
+
+    Args:
+        source: a built-in or tensorflow-datasets name, a folder or file path, or an array.
+        data_dir: the folder holding a named dataset's files (MNIST IDX files, tfds data).
+        split: "train" or "test" (tensorflow-datasets also accepts its own split strings).
+        image_size: resize every image to this int or (height, width), bilinearly.
+        channels: 1 or 3; named grayscale datasets are replicated to RGB for 3, any other
+            mismatch raises DataError.
+        limit: keep only the first `limit` images.
+        seed: the seed of the procedural datasets.
+
+    Raises:
+        DataError: the source is missing or unreadable, or does not match the options.
+    """
+    _check_options(split, channels, limit)
+    data, named = _load_source(source, data_dir, split, image_size, limit, seed)
+    if limit is not None and len(data) > limit:
+        data.images = data.images[:limit]
+        data.labels = None if data.labels is None else data.labels[:limit]
+    if image_size is not None:
+        data.images = _resize_array(data.images, image_size)
+    return _convert_channels(data, channels, convertible=named)
+
+
+def steps_per_epoch(data, batch_size):
+    """The number of full batches of `batch_size` in one pass over `data`."""
+    if not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
+        raise DataError(f"The batch size {batch_size!r} is invalid: pass a positive --batch-size.")
+    if len(data) < batch_size:
+        raise DataError(f"The dataset {data.name} has {len(data)} images, fewer than one batch "
+                        f"of {batch_size}: lower --batch-size or add images.")
+    return len(data) // batch_size
+
+
+def batches(data, batch_size, *, shuffle=True, seed=0, labels=False, start_epoch=0,
+            drop_remainder=True):
+    """An endless `tf.data.Dataset` of batches of `data`, reproducible epoch by epoch.
+
+    Epoch `e` visits the images in a permutation drawn by a stateless random op seeded with
+    (seed, e), so a dataset started at `start_epoch` yields exactly the batches that an
+    uninterrupted run yields from that epoch on. Elements are float32 images (B, H, W, C), or
+    (images, int64 labels) when `labels` is true.
+    """
+    import tensorflow as tf
+
+    if drop_remainder:
+        steps_per_epoch(data, batch_size)
+    if labels and data.labels is None:
+        raise DataError(f"The dataset {data.name} has no labels: use a labelled dataset (such as "
+                        "class subfolders) or a model that needs no labels.")
+    count = len(data)
+    with tf.device("/cpu:0"):
+        images = tf.constant(data.images)
+        targets = tf.constant(data.labels.astype(np.int64)) if labels else None
+    seed_tensor = tf.constant(seed, tf.int64)
+
+    def one_epoch(epoch):
+        order = tf.range(count)
+        if shuffle:
+            noise = tf.random.stateless_uniform([count], seed=tf.stack([seed_tensor, epoch]))
+            order = tf.argsort(noise, stable=True)
+        indices = tf.data.Dataset.from_tensor_slices(order)
+        return indices.batch(batch_size, drop_remainder=drop_remainder)
+
+    def gather(indices):
+        if targets is None:
+            return tf.gather(images, indices)
+        return tf.gather(images, indices), tf.gather(targets, indices)
+
+    epochs = tf.data.Dataset.range(start_epoch, HUGE_EPOCH_COUNT)
+    dataset = epochs.flat_map(one_epoch).map(gather, num_parallel_calls=tf.data.AUTOTUNE)
+    return dataset.prefetch(tf.data.AUTOTUNE)

@@ -1,0 +1,146 @@
+"""The shared command line: outputs, resume, overwrite protection, bad input, sampling."""
+
+import json
+
+import keras
+import numpy as np
+import pytest
+from PIL import Image
+
+from keras_gans import callbacks
+from keras_gans import dcgan
+from keras_gans import gan
+
+SMALL = ["--dataset", "shapes", "--limit", "64", "--batch-size", "16", "--steps-per-epoch", "2",
+         "--verbose", "0"]
+
+
+def run_gan(out, *extra):
+    return gan.main(SMALL + ["--out", str(out), "--image-size", "16", *extra])
+
+
+def error_line(capsys):
+    """The one sentence the command printed on standard error."""
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1, lines
+    return lines[0]
+
+
+@pytest.mark.parametrize("module", [gan, dcgan], ids=["gan", "dcgan"])
+def test_smoke_run_writes_every_output(module, tmp_path):
+    assert module.main(["--dataset", "shapes", "--smoke", "--out", str(tmp_path), "--verbose",
+                        "0"]) == 0
+    for name in ("config.json", "metrics.csv", "samples/epoch_0001.png",
+                 "checkpoints/model.keras", "checkpoints/state.json"):
+        assert (tmp_path / name).exists(), name
+    config = json.loads((tmp_path / "config.json").read_text())
+    assert config["backend"] == keras.backend.backend()
+    assert config["image_shape"] == [32, 32, 1]
+
+
+def test_resumed_run_matches_an_uninterrupted_run(tmp_path):
+    assert run_gan(tmp_path / "whole", "--epochs", "2") == 0
+    assert run_gan(tmp_path / "parts", "--epochs", "1") == 0
+    assert run_gan(tmp_path / "parts", "--epochs", "2", "--resume") == 0
+    state = json.loads((tmp_path / "parts/checkpoints/state.json").read_text())
+    assert state["epoch"] == 2
+    assert (tmp_path / "parts/samples/epoch_0002.png").exists()
+    assert len((tmp_path / "parts/metrics.csv").read_text().strip().splitlines()) == 3
+    whole = keras.saving.load_model(tmp_path / "whole/checkpoints/model.keras")
+    parts = keras.saving.load_model(tmp_path / "parts/checkpoints/model.keras")
+    for expected, actual in zip(whole.variables + whole.optimizer.variables,
+                                parts.variables + parts.optimizer.variables):
+        np.testing.assert_allclose(keras.ops.convert_to_numpy(expected),
+                                   keras.ops.convert_to_numpy(actual), rtol=1e-5, atol=1e-6)
+
+
+def test_previous_run_is_never_overwritten(tmp_path, capsys):
+    assert run_gan(tmp_path, "--epochs", "1") == 0
+    checkpoint = tmp_path / "checkpoints/model.keras"
+    before = checkpoint.stat().st_mtime_ns
+    assert run_gan(tmp_path, "--epochs", "1") == 2
+    assert "--overwrite" in error_line(capsys)
+    assert checkpoint.stat().st_mtime_ns == before
+    assert run_gan(tmp_path, "--epochs", "1", "--overwrite") == 0
+
+
+def test_folder_of_other_files_is_never_replaced(tmp_path, capsys):
+    (tmp_path / "notes.txt").write_text("mine")
+    assert run_gan(tmp_path, "--overwrite") == 2
+    assert "holds no keras_gans run" in error_line(capsys)
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+def test_resume_without_checkpoint_is_refused(tmp_path, capsys):
+    assert run_gan(tmp_path / "new", "--resume") == 2
+    assert "no checkpoint" in error_line(capsys)
+
+
+def write_images(folder, count=4, size=16, mode="RGB"):
+    folder.mkdir(parents=True, exist_ok=True)
+    for index in range(count):
+        Image.new(mode, (size, size), color=index * 40).save(folder / f"{index}.png")
+    return folder
+
+
+@pytest.mark.parametrize(
+    "case, expected",
+    [
+        ("missing", "does not exist"),
+        ("empty", "no images"),
+        ("unreadable", "could not be read"),
+        ("channels", "channels"),
+        ("size", "DCGAN needs square images"),
+        ("small", "fewer than one batch"),
+    ],
+)
+def test_bad_input_stops_with_one_sentence(case, expected, tmp_path, capsys):
+    folder = tmp_path / "images"
+    extra = []
+    if case == "empty":
+        folder.mkdir()
+    elif case == "unreadable":
+        write_images(folder)
+        (folder / "broken.png").write_bytes(b"not an image")
+    elif case == "channels":
+        write_images(folder, mode="RGB")
+        extra = ["--channels", "1"]
+    elif case == "size":
+        write_images(folder, size=30, count=20)
+    elif case == "small":
+        write_images(folder, size=32, count=3)
+    code = dcgan.main(["--dataset", str(folder), "--batch-size", "16", "--out",
+                       str(tmp_path / "run"), "--verbose", "0", *extra])
+    assert code == 2
+    line = error_line(capsys)
+    assert expected in line
+    assert line.rstrip().endswith((".", ")"))
+    assert not (tmp_path / "run" / "checkpoints").exists()
+
+
+def test_nan_loss_stops_with_one_sentence():
+    model = gan.GAN(latent_dim=8, image_shape=(4, 4, 1), seed=0)
+    model.compile()
+    images = np.full((16, 4, 4, 1), np.nan, dtype="float32")
+    with pytest.raises(callbacks.TrainingError, match=r"The d_loss became nan at epoch 1, step 1"):
+        model.fit(images, batch_size=8, epochs=1, verbose=0, callbacks=[callbacks.StopOnNaN()])
+
+
+def test_sample_command_draws_a_grid_and_keeps_existing_files(tmp_path, capsys):
+    assert run_gan(tmp_path / "run", "--epochs", "1") == 0
+    checkpoint = str(tmp_path / "run/checkpoints/model.keras")
+    output = tmp_path / "grid.png"
+    assert gan.main(["sample", "--checkpoint", checkpoint, "--output", str(output),
+                     "--count", "9"]) == 0
+    grid = np.asarray(Image.open(output))
+    assert grid.shape[:2] == (48, 48)
+    assert gan.main(["sample", "--checkpoint", checkpoint, "--output", str(output)]) == 2
+    assert "--overwrite" in error_line(capsys)
+
+
+def test_tile_images_layout():
+    images = np.stack([np.full((2, 2, 1), value) for value in (-1.0, 0.0, 1.0)])
+    grid = callbacks.tile_images(images, columns=2)
+    assert grid.shape == (4, 4, 1) and grid.dtype == np.uint8
+    assert grid[0, 0, 0] == 0 and grid[0, 2, 0] == 128 and grid[2, 0, 0] == 255
+    assert grid[2, 2, 0] == 0  # the empty cell is background
