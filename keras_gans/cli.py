@@ -101,30 +101,41 @@ def build_sample_parser(model_name):
     return parser
 
 
-def run(model_name, argv=None, *, build_model, compile_model, defaults, add_arguments=None):
-    """Parses `argv` and trains (or samples from) a model; returns the process exit code.
+def run(model_name, argv=None):
+    """Parses `argv` and trains (or samples from) the model `model_name`; returns an exit code.
 
-    Args:
-        model_name: the module name, e.g. "dcgan".
-        argv: the arguments (default: `sys.argv[1:]`).
-        build_model: `f(args, image_shape) -> model`; may raise ValueError for settings the
-            networks cannot take (its message is shown as is).
-        compile_model: `f(model, args)` compiling the model with this run's settings.
-        defaults: this model's defaults for the shared flags (dataset, batch_size, ...).
-        add_arguments: `f(group)` adding this model's own flags.
+    The model module `keras_gans.<model_name>` provides:
+
+    - `DEFAULTS`: its defaults for the shared flags (dataset, batch_size, epochs, ...);
+    - `add_arguments(group)`: adds its own flags;
+    - `build_model(args, image_shape)`: the model; may raise ValueError for settings the
+      networks cannot take (the message is shown as is);
+    - `compile_model(model, args, **options)`: compiles it with this run's settings.
     """
+    import keras_gans
+
+    module = keras_gans.get_module(model_name)
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         if argv[:1] == ["sample"]:
             return sample(model_name, build_sample_parser(model_name).parse_args(argv[1:]))
-        args = build_parser(model_name, defaults, add_arguments).parse_args(argv)
-        return train(model_name, args, build_model, compile_model)
+        args = parse_arguments(model_name, argv)
+        return train(model_name, args, module.build_model, module.compile_model)
     except (UsageError, gan_data.DataError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except gan_callbacks.TrainingError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+
+
+def parse_arguments(model_name, argv):
+    """The parsed training flags of `model_name` (its defaults, plus its own flags)."""
+    import keras_gans
+
+    module = keras_gans.get_module(model_name)
+    parser = build_parser(model_name, module.DEFAULTS, module.add_arguments)
+    return parser.parse_args(argv)
 
 
 def apply_smoke_settings(args):

@@ -183,6 +183,14 @@ class DCGAN(gan.GAN):
         return config
 
 
+# ------------------------------------------------------------------------------------------
+# Command line: python -m keras_gans.dcgan
+# ------------------------------------------------------------------------------------------
+DEFAULTS = dict(dataset="mnist32", batch_size=64, epochs=25, latent_dim=100, g_lr=2e-4,
+                d_lr=2e-4)
+compile_model = gan.compile_model
+
+
 def add_arguments(group):
     """DCGAN's own flags."""
     gan.add_arguments(group)
@@ -190,22 +198,20 @@ def add_arguments(group):
                        help="4 (dcgan.torch) or 5 (the authors' Theano code)")
 
 
+def build_model(args, image_shape):
+    """The DCGAN the command line asks for."""
+    return DCGAN(
+        latent_dim=args.latent_dim,
+        image_shape=image_shape,
+        kernel_size=args.kernel_size,
+        generator_loss=args.generator_loss,
+        seed=args.seed,
+    )
+
+
 def main(argv=None):
     """Command line: `python -m keras_gans.dcgan --help`."""
-    return cli.run(
-        "dcgan",
-        argv,
-        build_model=lambda args, image_shape: DCGAN(
-            latent_dim=args.latent_dim,
-            image_shape=image_shape,
-            kernel_size=args.kernel_size,
-            generator_loss=args.generator_loss,
-            seed=args.seed,
-        ),
-        compile_model=gan.compile_with_args,
-        defaults=dict(dataset="mnist32", batch_size=64, epochs=25, latent_dim=100),
-        add_arguments=add_arguments,
-    )
+    return cli.run("dcgan", argv)
 
 
 if __name__ == "__main__":

@@ -185,13 +185,10 @@ class GAN(engine.GAN):
         return cls(**config)
 
 
-def compile_with_args(model, args, **options):
-    """Compiles with the command line's learning rates (Adam, β = (0.5, 0.999))."""
-    model.compile(
-        g_optimizer=keras.optimizers.Adam(args.g_lr, beta_1=0.5, name="g_adam"),
-        d_optimizer=keras.optimizers.Adam(args.d_lr, beta_1=0.5, name="d_adam"),
-        **options,
-    )
+# ------------------------------------------------------------------------------------------
+# Command line: python -m keras_gans.gan
+# ------------------------------------------------------------------------------------------
+DEFAULTS = dict(dataset="mnist", batch_size=64, epochs=200, latent_dim=100, g_lr=2e-4, d_lr=2e-4)
 
 
 def add_arguments(group):
@@ -204,21 +201,28 @@ def add_arguments(group):
     )
 
 
+def build_model(args, image_shape):
+    """The GAN the command line asks for."""
+    return GAN(
+        latent_dim=args.latent_dim,
+        image_shape=image_shape,
+        generator_loss=args.generator_loss,
+        seed=args.seed,
+    )
+
+
+def compile_model(model, args, **options):
+    """Compiles with the command line's learning rates (Adam, β = (0.5, 0.999))."""
+    model.compile(
+        g_optimizer=keras.optimizers.Adam(args.g_lr, beta_1=0.5, name="g_adam"),
+        d_optimizer=keras.optimizers.Adam(args.d_lr, beta_1=0.5, name="d_adam"),
+        **options,
+    )
+
+
 def main(argv=None):
     """Command line: `python -m keras_gans.gan --help`."""
-    return cli.run(
-        "gan",
-        argv,
-        build_model=lambda args, image_shape: GAN(
-            latent_dim=args.latent_dim,
-            image_shape=image_shape,
-            generator_loss=args.generator_loss,
-            seed=args.seed,
-        ),
-        compile_model=compile_with_args,
-        defaults=dict(dataset="mnist", batch_size=64, epochs=200, latent_dim=100),
-        add_arguments=add_arguments,
-    )
+    return cli.run("gan", argv)
 
 
 if __name__ == "__main__":
