@@ -1,10 +1,13 @@
 """keras_gans: the classic GAN zoo as one Keras 3 library.
 
 Every model is a `keras.Model` trained with `fit()` on TensorFlow, JAX or PyTorch. Models live
-in their own modules (`keras_gans.dcgan`, ...) and are imported on demand:
+in their own modules (`keras_gans.dcgan`, ...); importing the package registers them all, so
+`keras.saving.load_model` can read any saved model:
 
+    import keras, keras_gans
     from keras_gans import dcgan
     model = dcgan.DCGAN(image_shape=(32, 32, 1))
+    restored = keras.saving.load_model("runs/dcgan/checkpoints/model.keras")
 """
 
 import importlib
@@ -23,3 +26,12 @@ def get_module(name):
     if name not in MODELS:
         raise ValueError(f"Unknown model {name!r}: choose one of {', '.join(MODELS)}.")
     return importlib.import_module(f"keras_gans.{name}")
+
+
+def _register_models():
+    """Imports every model module so that `keras.saving.load_model` finds every model class."""
+    for name in MODELS:
+        importlib.import_module(f"keras_gans.{name}")
+
+
+_register_models()

@@ -143,3 +143,73 @@ class StopOnNaN(keras.callbacks.Callback):
                     f"{batch + 1}: lower the learning rate (--lr), or check the data for "
                     "NaN or infinite values."
                 )
+
+
+class Evaluate(keras.callbacks.Callback):
+    """Measures the generator against fixed real images every `every` epochs.
+
+    Adds the Fréchet distance ("fcd" in the digit classifier's feature space, "fid" in
+    InceptionV3's), "kid" and "kid_std" (and, for the classifier, "confident_fraction") to the
+    epoch's logs, so the History, `CSVLogger`, `TensorBoard` and
+    `ModelCheckpoint(monitor="fcd", mode="min")` see them. Place it before those callbacks.
+    Epochs without an evaluation log NaN, which `ModelCheckpoint` never counts as an
+    improvement.
+
+    Args:
+        reference_images: real images in [-1, 1] (NHWC), e.g. the held-out split.
+        extractor: a feature extractor from `keras_gans.metrics`; default the MNIST reference
+            classifier (`metrics.ClassifierFeatures()`).
+        every: epochs between evaluations.
+        count: generated samples per evaluation.
+        seed: seed of the samples' inputs (the same inputs every time).
+
+    Example:
+
+    ```python
+    held_out = keras_gans.data.load("mnist32", data_dir=folder, split="test")
+    model.fit(..., callbacks=[Evaluate(held_out.images, every=5),
+                              keras.callbacks.ModelCheckpoint("best.keras", monitor="fcd",
+                                                              mode="min", save_best_only=True)])
+    ```
+    """
+
+    def __init__(self, reference_images, extractor=None, every=1, count=2000, seed=0,
+                 batch_size=250):
+        super().__init__()
+        self.reference_images = reference_images
+        self.extractor = extractor
+        self.every = every
+        self.count = count
+        self.seed = seed
+        self.batch_size = batch_size
+        self.reference = None
+
+    def keys(self):
+        """The names this callback adds to the logs."""
+        from keras_gans import metrics
+
+        self.extractor = self.extractor or metrics.ClassifierFeatures()
+        distance = "fcd" if self.extractor.name == "classifier" else "fid"
+        extra = ["confident_fraction"] if self.extractor.name == "classifier" else []
+        return [distance, "kid", "kid_std"] + extra
+
+    def on_train_begin(self, logs=None):
+        from keras_gans import evaluate
+
+        self.keys()
+        self.reference = evaluate.reference_statistics(
+            self.extractor, self.reference_images, self.batch_size)
+
+    def on_epoch_end(self, epoch, logs=None):
+        from keras_gans import evaluate
+
+        if logs is None:
+            return
+        if (epoch + 1) % self.every:
+            logs.update({key: float("nan") for key in self.keys()})
+            return
+        results = evaluate.evaluate_model(
+            self.model, self.extractor, self.reference, count=self.count,
+            batch_size=self.batch_size, seed=self.seed,
+            kid_subset_size=min(1000, self.count, len(self.reference_images)))
+        logs.update({key: results[key] for key in self.keys()})

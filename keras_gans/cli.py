@@ -28,6 +28,9 @@ from keras_gans import data as gan_data
 from keras_gans import engine
 
 
+OFFLINE_DATASET = "shapes"
+
+
 class UsageError(ValueError):
     """A command-line setting that cannot work; its message says how to fix it."""
 
@@ -41,9 +44,11 @@ def build_parser(model_name, defaults, add_arguments=None):
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     data = parser.add_argument_group("data")
-    data.add_argument("--dataset", default=defaults.get("dataset", "shapes"),
+    data.add_argument("--dataset", default=None,
                       help="a built-in dataset (" + ", ".join(gan_data.BUILTIN_DATASETS)
-                      + "), a tensorflow-datasets name, an image folder, or a .npz/.npy/IDX file")
+                      + "), a tensorflow-datasets name, an image folder, or a .npz/.npy/IDX "
+                      f"file (default: {defaults.get('dataset', OFFLINE_DATASET)}, or "
+                      f"{OFFLINE_DATASET} when that cannot be reached offline)")
     data.add_argument("--data-dir", default=None,
                       help="folder of the dataset's files (MNIST IDX files, tensorflow-datasets)")
     data.add_argument("--image-size", type=int, default=defaults.get("image_size"),
@@ -77,6 +82,17 @@ def build_parser(model_name, defaults, add_arguments=None):
     output.add_argument("--overwrite", action="store_true",
                         help="replace a previous run in --out")
     output.add_argument("--sample-every", type=int, default=1, help="epochs between sample grids")
+    output.add_argument("--eval-every", type=int, default=0,
+                        help="epochs between evaluations (FCD or FID, KID) against held-out "
+                        "images, logged to metrics.csv and TensorBoard; the best model is kept "
+                        "in checkpoints/best.keras (0: no evaluation)")
+    output.add_argument("--eval-count", type=int, default=2000,
+                        help="samples (and at most as many real images) per evaluation")
+    output.add_argument("--eval-features", choices=("classifier", "inception"), default=None,
+                        help="feature space: the MNIST reference classifier (default for mnist*) "
+                        "or InceptionV3")
+    output.add_argument("--inception-weights", default="imagenet",
+                        help="InceptionV3 weights: 'imagenet' (Keras cache) or a local file")
     output.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2),
                         help="Keras progress display")
     output.add_argument("--smoke", action="store_true",
@@ -120,13 +136,13 @@ def run(model_name, argv=None):
         if argv[:1] == ["sample"]:
             return sample(model_name, build_sample_parser(model_name).parse_args(argv[1:]))
         args = parse_arguments(model_name, argv)
-        return train(model_name, args, module.build_model, module.compile_model)
-    except (UsageError, gan_data.DataError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+        return train(model_name, args, module)
     except gan_callbacks.TrainingError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    except (UsageError, gan_data.DataError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
 
 
 def parse_arguments(model_name, argv):
@@ -179,23 +195,28 @@ def prepare_output(args):
     return None
 
 
-def load_training_data(args):
-    """Loads the training images named by `--dataset` (raises DataError with a fix)."""
-    image_size = args.image_size
-    data = gan_data.load(
-        args.dataset,
-        data_dir=args.data_dir,
-        split="train",
-        image_size=image_size,
-        channels=args.channels,
-        limit=args.limit,
-        seed=args.seed,
-    )
-    if len(data) < args.batch_size:
-        raise UsageError(
-            f"The dataset {data.name} has {len(data)} images, fewer than one batch of "
-            f"{args.batch_size}: lower --batch-size or add images."
-        )
+def load_training_data(args, default_dataset):
+    """Loads the training images named by `--dataset` (raises DataError with a fix).
+
+    Without `--dataset`, the model's default dataset is used; when that cannot be reached
+    (e.g. MNIST with no network and no `--data-dir`), the built-in offline dataset is used
+    instead, with a notice, so the bare command always trains.
+    """
+    dataset = args.dataset or default_dataset
+    try:
+        data = gan_data.load(dataset, data_dir=args.data_dir, split="train",
+                             image_size=args.image_size, channels=args.channels,
+                             limit=args.limit, seed=args.seed)
+    except gan_data.DataError as error:
+        if args.dataset is not None or dataset == OFFLINE_DATASET:
+            raise
+        print(f"note: {error} Training on the built-in offline dataset '{OFFLINE_DATASET}' "
+              "instead.", file=sys.stderr)
+        dataset = OFFLINE_DATASET
+        data = gan_data.load(dataset, split="train", image_size=args.image_size,
+                             channels=args.channels, limit=args.limit, seed=args.seed)
+    args.dataset = dataset
+    gan_data.steps_per_epoch(data, args.batch_size)  # at least one batch, or a DataError
     return data
 
 
@@ -219,10 +240,35 @@ def training_batches(data, args, initial_epoch):
     return batches.skip(offset), dict(steps_per_epoch=steps, shuffle=False)
 
 
+def make_evaluation_callbacks(args):
+    """The Evaluate callback and a best-model checkpoint, when `--eval-every` asks for them."""
+    from keras_gans import evaluate
+
+    if args.eval_every <= 0:
+        return []
+    features = args.eval_features or evaluate.default_features(args.dataset)
+    try:
+        extractor = evaluate.make_extractor(features, args.inception_weights)
+    except (FileNotFoundError, RuntimeError) as error:  # weights missing: the message says how
+        raise UsageError(str(error)) from error
+    try:
+        real = gan_data.load(args.dataset, data_dir=args.data_dir, split="test",
+                             image_size=args.image_size, channels=args.channels,
+                             limit=args.eval_count, seed=args.seed)
+    except gan_data.DataError:  # no held-out split (e.g. an image folder): use training images
+        real = load_training_data(args, args.dataset)
+    count = 64 if args.smoke else args.eval_count
+    evaluation = gan_callbacks.Evaluate(real.images[:count], extractor, every=args.eval_every,
+                                        count=count, seed=args.seed)
+    best = keras.callbacks.ModelCheckpoint(
+        os.path.join(args.out, "checkpoints", "best.keras"), monitor=evaluation.keys()[0],
+        mode="min", save_best_only=True)
+    return [evaluation, best]
+
+
 def make_callbacks(args, resuming):
-    """Sample grids, checkpoints, CSV metrics, TensorBoard logs and the NaN guard."""
-    callbacks = [
-        gan_callbacks.StopOnNaN(),
+    """Evaluation, sample grids, checkpoints, CSV metrics, TensorBoard logs, the NaN guard."""
+    callbacks = [gan_callbacks.StopOnNaN()] + make_evaluation_callbacks(args) + [
         gan_callbacks.SampleGrid(
             os.path.join(args.out, "samples"),
             count=16 if args.smoke else 64,
@@ -262,15 +308,16 @@ def write_config(args, model_name, data, initial_epoch):
         json.dump(config, file, indent=2)
 
 
-def train(model_name, args, build_model, compile_model):
-    """Trains a model as the parsed `args` say; returns 0 on success."""
+def train(model_name, args, module):
+    """Trains the model of `module` as the parsed `args` say; returns 0 on success."""
     apply_smoke_settings(args)
     if args.batch_size < 1 or args.epochs < 1:
         raise UsageError("--batch-size and --epochs must be at least 1.")
     resume = prepare_output(args)
-    data = load_training_data(args)
+    data = load_training_data(args, module.DEFAULTS.get("dataset", OFFLINE_DATASET))
     engine.set_mixed_precision(args.mixed_precision)
     keras.utils.set_random_seed(args.seed)
+    callbacks = make_callbacks(args, resuming=resume is not None)
     jit_compile = {"auto": "auto", "true": True, "false": False}[args.jit_compile]
     with engine.distribution_scope(args.strategy):
         if resume is not None:
@@ -284,10 +331,10 @@ def train(model_name, args, build_model, compile_model):
                 )
         else:
             try:
-                model = build_model(args, data.image_shape)
+                model = module.build_model(args, data.image_shape)
             except ValueError as error:
                 raise UsageError(str(error)) from error
-            compile_model(model, args, jit_compile=jit_compile)
+            module.compile_model(model, args, jit_compile=jit_compile)
             initial_epoch = 0
         write_config(args, model_name, data, initial_epoch)
         inputs, fit_options = training_batches(data, args, initial_epoch)
@@ -295,7 +342,7 @@ def train(model_name, args, build_model, compile_model):
             inputs,
             epochs=args.epochs,
             initial_epoch=initial_epoch,
-            callbacks=make_callbacks(args, resuming=resume is not None),
+            callbacks=callbacks,
             verbose=args.verbose,
             **fit_options,
         )

@@ -68,7 +68,8 @@ def device_description(backend):
         import jax
 
         device = jax.devices()[0]
-        return f"{device.platform}: {getattr(device, 'device_kind', device)}"
+        if device.platform != "cpu":
+            return f"{device.platform}: {getattr(device, 'device_kind', device)}"
     if backend == "torch":
         import torch
 

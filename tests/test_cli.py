@@ -144,3 +144,30 @@ def test_tile_images_layout():
     assert grid.shape == (4, 4, 1) and grid.dtype == np.uint8
     assert grid[0, 0, 0] == 0 and grid[0, 2, 0] == 128 and grid[2, 0, 0] == 255
     assert grid[2, 2, 0] == 0  # the empty cell is background
+
+
+def test_bare_command_falls_back_to_the_offline_dataset(tmp_path, monkeypatch, capsys):
+    def no_network():
+        raise OSError("no network")
+
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", no_network)
+    assert dcgan.main(["--smoke", "--out", str(tmp_path), "--verbose", "0"]) == 0
+    assert "Training on the built-in offline dataset 'shapes'" in capsys.readouterr().err
+    assert json.loads((tmp_path / "config.json").read_text())["dataset"] == "shapes"
+
+
+def test_named_dataset_that_is_unreachable_is_an_error(tmp_path, monkeypatch, capsys):
+    def no_network():
+        raise OSError("no network")
+
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", no_network)
+    assert dcgan.main(["--dataset", "mnist32", "--smoke", "--out", str(tmp_path)]) == 2
+    line = error_line(capsys)
+    assert "--data-dir" in line and "shapes" in line
+
+
+def test_real_digits_from_the_shared_folder(tmp_path, mnist_dir):
+    assert dcgan.main(["--dataset", "mnist", "--data-dir", mnist_dir, "--smoke", "--out",
+                       str(tmp_path), "--verbose", "0"]) == 0
+    config = json.loads((tmp_path / "config.json").read_text())
+    assert config["image_shape"] == [28, 28, 1] and config["training_images"] == 64

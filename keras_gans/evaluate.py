@@ -1,0 +1,196 @@
+"""Evaluates a trained generator against real images: `python -m keras_gans.evaluate`.
+
+    python -m keras_gans.evaluate --checkpoint runs/dcgan/checkpoints/model.keras \\
+        --dataset mnist32 --data-dir ../shared/data/mnist
+    python -m keras_gans.evaluate --checkpoint runs/dcgan/checkpoints/model.keras \\
+        --dataset celeb_a --image-size 64 --channels 3 --features inception
+
+Draws `--count` samples from the checkpoint and compares them with the real images of
+`--split` (default "test", the held-out digits for the MNIST family) in a feature space:
+
+- `classifier` (default for the MNIST family): the 128-d features of the library's small MNIST
+  reference classifier; the Fréchet distance there is the FCD. Also reports how confidently the
+  classifier recognises the samples and how the samples spread over the ten classes.
+- `inception`: InceptionV3 pool features (FID, KID) and the inception score, with ImageNet
+  weights from the Keras cache or `--inception-weights`.
+
+Conditional models (whose `sample_inputs` returns `(latent, labels)`) also get the accuracy of
+the classifier against the requested labels. Prints JSON, and writes it to `--output`.
+"""
+
+import argparse
+import json
+import os
+import sys
+
+import keras
+import numpy as np
+
+from keras_gans import data as gan_data
+from keras_gans import metrics
+
+FEATURES = ("classifier", "inception")
+
+
+class EvaluationError(ValueError):
+    """A setting of the evaluate command that cannot work; the message says how to fix it."""
+
+
+def default_features(dataset):
+    """The feature space that fits a dataset: the digit classifier for the MNIST family."""
+    return "classifier" if str(dataset).startswith("mnist") else "inception"
+
+
+def make_extractor(features, inception_weights="imagenet"):
+    """A feature extractor by name ("classifier" or "inception")."""
+    if features == "classifier":
+        return metrics.ClassifierFeatures()
+    if features == "inception":
+        return metrics.InceptionFeatures(weights=inception_weights)
+    raise ValueError(f"Unknown features {features!r}: choose one of {', '.join(FEATURES)}.")
+
+
+def slice_inputs(inputs, start, stop):
+    """Rows start:stop of model inputs that are an array or a tuple/list of arrays."""
+    if isinstance(inputs, (tuple, list)):
+        return type(inputs)(part[start:stop] for part in inputs)
+    return inputs[start:stop]
+
+
+def requested_labels(inputs):
+    """The labels of conditional sample inputs `(latent, labels)`, or None."""
+    if isinstance(inputs, (tuple, list)) and len(inputs) == 2:
+        return np.asarray(inputs[1]).reshape(-1)
+    return None
+
+
+def generated_batches(model, inputs, count, batch_size=250):
+    """Yields the samples of `model` for the first `count` rows of `inputs`, batch by batch."""
+    for start in range(0, count, batch_size):
+        batch = slice_inputs(inputs, start, min(start + batch_size, count))
+        yield keras.ops.convert_to_numpy(model(batch, training=False))
+
+
+def reference_statistics(extractor, images, batch_size=250):
+    """Feature statistics (all rows kept, for KID) and class probabilities of real images."""
+    return metrics.accumulate(extractor, metrics.image_batches(images, batch_size),
+                              keep=len(images))
+
+
+def compare(extractor, reference, sample_batches_iterable, kid_subsets=100, kid_subset_size=1000,
+            labels=None):
+    """Distances and scores of generated samples against precomputed real statistics.
+
+    Args:
+        extractor: the feature extractor (`metrics.ClassifierFeatures`, ...).
+        reference: `(FeatureStatistics, probabilities)` of the real images, all rows kept.
+        sample_batches_iterable: batches of generated images in [-1, 1].
+        kid_subsets, kid_subset_size: the KID subsets.
+        labels: requested labels of conditional samples, or None.
+
+    Returns:
+        A dict of floats: "fcd" or "fid", "kid", "kid_std", and extractor-specific scores.
+    """
+    real_statistics, _ = reference
+    statistics, probabilities = metrics.accumulate(
+        extractor, sample_batches_iterable, keep=real_statistics.count)
+    distance = "fcd" if extractor.name == "classifier" else "fid"
+    kid, kid_std = metrics.kernel_distance(statistics.features, real_statistics.features,
+                                           num_subsets=kid_subsets, subset_size=kid_subset_size)
+    results = {
+        distance: metrics.frechet_distance_between(statistics, real_statistics),
+        "kid": kid,
+        "kid_std": kid_std,
+        "samples": statistics.count,
+        "reference_images": real_statistics.count,
+    }
+    if extractor.name == "classifier":
+        histogram = metrics.class_histogram(probabilities, probabilities.shape[1])
+        results.update(
+            confident_fraction=metrics.confident_fraction(probabilities, 0.9),
+            smallest_class_share=float(histogram.min()),
+            largest_class_share=float(histogram.max()),
+            class_shares=[round(float(share), 4) for share in histogram],
+        )
+        if labels is not None:
+            results["class_accuracy"] = metrics.classifier_accuracy(probabilities, labels)
+    else:
+        results["inception_score"], results["inception_score_std"] = metrics.inception_score(
+            probabilities)
+    return {key: float(value) if isinstance(value, (np.floating, float)) else value
+            for key, value in results.items()}
+
+
+def evaluate_model(model, extractor, reference, count=2000, batch_size=250, seed=0, **options):
+    """Samples `count` images from `model` and compares them with `reference` (see `compare`)."""
+    inputs = model.sample_inputs(count, seed=seed)
+    return compare(extractor, reference, generated_batches(model, inputs, count, batch_size),
+                   labels=requested_labels(inputs), **options)
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="python -m keras_gans.evaluate",
+        description="Measure a trained generator against real images (FCD/FID, KID, ...).",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("--checkpoint", required=True, help="a .keras file saved by training")
+    parser.add_argument("--dataset", required=True, help="the real images (as for training)")
+    parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--split", default="test", help="the real split to compare with")
+    parser.add_argument("--image-size", type=int, default=None)
+    parser.add_argument("--channels", type=int, default=None)
+    parser.add_argument("--count", type=int, default=2000, help="generated samples")
+    parser.add_argument("--limit", type=int, default=None, help="real images used (default all)")
+    parser.add_argument("--features", choices=FEATURES, default=None,
+                        help="feature space (default: classifier for mnist*, else inception)")
+    parser.add_argument("--inception-weights", default="imagenet",
+                        help="InceptionV3 weights: 'imagenet' (Keras cache) or a local file")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--output", default=None, help="JSON file to write")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing --output")
+    return parser
+
+
+def run(args):
+    """Evaluates as the parsed `args` say; returns the results dict."""
+    if not os.path.exists(args.checkpoint):
+        raise EvaluationError(
+            f"The checkpoint {args.checkpoint} does not exist: check --checkpoint.")
+    if args.output and os.path.exists(args.output) and not args.overwrite:
+        raise EvaluationError(f"{args.output} already exists: pass --overwrite to replace it, "
+                              "or choose another --output.")
+    real = gan_data.load(args.dataset, data_dir=args.data_dir, split=args.split,
+                         image_size=args.image_size, channels=args.channels, limit=args.limit)
+    try:
+        extractor = make_extractor(args.features or default_features(args.dataset),
+                                   args.inception_weights)
+    except (FileNotFoundError, RuntimeError) as error:  # weights missing: the message says how
+        raise EvaluationError(str(error)) from error
+    model = keras.saving.load_model(args.checkpoint)
+    reference = reference_statistics(extractor, real.images)
+    results = evaluate_model(model, extractor, reference, count=args.count, seed=args.seed,
+                             kid_subset_size=min(1000, args.count, len(real)))
+    results.update(checkpoint=args.checkpoint, dataset=args.dataset, split=args.split,
+                   features=extractor.name, backend=keras.backend.backend())
+    return results
+
+
+def main(argv=None):
+    """Command line: `python -m keras_gans.evaluate --help`; returns an exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        results = run(args)
+    except (EvaluationError, gan_data.DataError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    text = json.dumps(results, indent=2)
+    print(text)
+    if args.output:
+        with open(args.output, "w") as file:
+            file.write(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

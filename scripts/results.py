@@ -1,0 +1,292 @@
+"""Quality results on real digits: trains a model, evaluates it, and writes docs/RESULTS.md.
+
+    python scripts/results.py references          # the real-vs-real and baseline rows
+    python scripts/results.py train dcgan         # train + evaluate one model, then render
+    python scripts/results.py train gan --epochs 5 --backend jax
+    python scripts/results.py render              # rewrite docs/RESULTS.md from the JSON files
+
+The task (MODEL_SPECS §0.2–0.3): train on the first 8,000 digits of the shared MNIST test set
+(`--data-dir`, default ../shared/data/mnist) with the model's own command line and fixed
+settings, draw 2,000 samples, and compare them with the 2,000 held-out digits in the feature
+space of the reference classifier (FCD, KID), next to two references: 2,000 training digits
+(real vs real) and 2,000 samples of a per-pixel Gaussian fitted to the training digits (the
+baseline a generator must beat). Every number in the tables comes from a JSON file this script
+wrote under docs/results/; sample grids go to docs/images/.
+"""
+
+import argparse
+import glob
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MNIST_DIR = os.path.join(os.path.dirname(ROOT), "shared", "data", "mnist")
+RESULTS_DIR = os.path.join(ROOT, "docs", "results")
+IMAGES_DIR = os.path.join(ROOT, "docs", "images")
+RESULTS_PAGE = os.path.join(ROOT, "docs", "RESULTS.md")
+SAMPLES = 2000
+
+# The fixed settings of each model's task: offline dataset, epochs, and the fraction of
+# samples the classifier must recognise with probability >= 0.9 (U(b): 60% for MLP models).
+TASKS = {
+    "gan": dict(dataset="mnist", epochs=30, confident_threshold=0.6),
+    "dcgan": dict(dataset="mnist32", epochs=20, confident_threshold=0.8),
+}
+
+
+def parse_arguments(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    references = commands.add_parser("references", help="real-vs-real and baseline rows")
+    references.add_argument("--data-dir", default=MNIST_DIR)
+    train = commands.add_parser("train", help="train and evaluate one model")
+    train.add_argument("model", choices=sorted(TASKS))
+    train.add_argument("--epochs", type=int, default=None, help="default: the task's epochs")
+    train.add_argument("--backend", default=os.environ.get("KERAS_BACKEND", "tensorflow"))
+    train.add_argument("--data-dir", default=MNIST_DIR)
+    train.add_argument("--seed", type=int, default=0)
+    commands.add_parser("render", help="rewrite docs/RESULTS.md from docs/results/*.json")
+    return parser.parse_args(argv)
+
+
+def machine():
+    return f"{platform.machine()} CPU, {os.cpu_count()} cores"
+
+
+def write_json(name, content):
+    os.makedirs(RESULTS_DIR, exist_ok=True)
+    with open(os.path.join(RESULTS_DIR, f"{name}.json"), "w") as file:
+        json.dump(content, file, indent=2)
+        file.write("\n")
+
+
+def held_out_reference(data_dir):
+    """The classifier extractor and the statistics of the 2,000 held-out digits."""
+    from keras_gans import data, evaluate
+
+    extractor = evaluate.make_extractor("classifier")
+    held_out = data.load("mnist", data_dir=data_dir, split="test")
+    return extractor, evaluate.reference_statistics(extractor, held_out.images)
+
+
+def with_criteria(results, confident_threshold):
+    """Adds the U criteria of MODEL_SPECS §0.3, judged against the baseline's FCD."""
+    baseline = read_json("references")["pixel_gaussian"]["fcd"]
+    results["criteria"] = {
+        "fcd_below_baseline": results["fcd"] < baseline,
+        f"confident_at_least_{confident_threshold:.0%}": (
+            results["confident_fraction"] >= confident_threshold),
+        "every_class_5_to_15_percent": (
+            results["smallest_class_share"] >= 0.05 and results["largest_class_share"] <= 0.15),
+    }
+    return results
+
+
+def references(args):
+    """Real-vs-real and per-pixel Gaussian baseline rows."""
+    import numpy as np
+
+    from keras_gans import data, evaluate, metrics
+
+    extractor, reference = held_out_reference(args.data_dir)
+    train = data.load("mnist", data_dir=args.data_dir, split="train")
+    chosen = np.random.default_rng(0).choice(len(train), SAMPLES, replace=False)
+    rows = {}
+    for name, images in (
+        ("real_vs_real", train.images[np.sort(chosen)]),
+        ("pixel_gaussian", metrics.pixel_gaussian_baseline(train.images, SAMPLES, seed=0)),
+    ):
+        rows[name] = evaluate.compare(extractor, reference, metrics.image_batches(images, 250))
+        rows[name].update(date=time.strftime("%Y-%m-%d"), machine=machine())
+    rows["command"] = "python scripts/results.py references"
+    write_json("references", rows)
+    render()
+    return 0
+
+
+def train(args):
+    """Trains `args.model` on its task with its command line, evaluates it, renders the page."""
+    task = TASKS[args.model]
+    epochs = args.epochs or task["epochs"]
+    out = os.path.join(ROOT, "runs", "results", args.model)
+    command = [sys.executable, "-m", f"keras_gans.{args.model}", "--dataset", task["dataset"],
+               "--data-dir", args.data_dir, "--epochs", str(epochs), "--seed", str(args.seed),
+               "--out", out, "--overwrite", "--verbose", "2"]
+    environment = dict(os.environ, KERAS_BACKEND=args.backend, TF_CPP_MIN_LOG_LEVEL="3")
+    start = time.time()
+    code = subprocess.call(command, cwd=ROOT, env=environment)
+    seconds = time.time() - start
+    if code:
+        return code
+    os.environ["KERAS_BACKEND"] = args.backend  # keras is first imported below
+    settings = dict(epochs=epochs, seconds=seconds, backend=args.backend,
+                    dataset=task["dataset"])
+    return evaluate_run(args.model, out, args.data_dir, settings)
+
+
+def evaluate_run(model_name, out, data_dir, settings):
+    """Evaluates the final checkpoint of a finished run and records its row and grid."""
+    import keras
+
+    from keras_gans import evaluate
+
+    extractor, reference = held_out_reference(data_dir)
+    model = keras.saving.load_model(os.path.join(out, "checkpoints", "model.keras"))
+    results = evaluate.evaluate_model(model, extractor, reference, count=SAMPLES, seed=0)
+    results = with_criteria(results, TASKS[model_name]["confident_threshold"])
+    grid = os.path.join(IMAGES_DIR, f"{model_name}_mnist.png")
+    os.makedirs(IMAGES_DIR, exist_ok=True)
+    shutil.copyfile(os.path.join(out, "samples", f"epoch_{settings['epochs']:04d}.png"), grid)
+    with open(os.path.join(out, "config.json")) as file:
+        config = json.load(file)
+    steps = settings["epochs"] * (config["training_images"] // config["batch_size"])
+    results.update(
+        model=model_name, backend=settings["backend"], dataset=settings["dataset"],
+        training_images=config["training_images"], batch_size=config["batch_size"],
+        epochs=settings["epochs"], generator_steps=steps,
+        wall_seconds=round(settings["seconds"], 1), machine=machine(),
+        date=time.strftime("%Y-%m-%d"), grid=os.path.relpath(grid, os.path.dirname(RESULTS_PAGE)),
+        command=f"python scripts/results.py train {model_name} --epochs {settings['epochs']} "
+        f"--backend {settings['backend']}",
+    )
+    write_json(model_name, results)
+    print(json.dumps(results, indent=2))
+    render()
+    return 0
+
+
+def read_json(name):
+    with open(os.path.join(RESULTS_DIR, f"{name}.json")) as file:
+        return json.load(file)
+
+
+def quality_table():
+    """The markdown table of every model row, under the two reference rows."""
+    lines = [
+        "| row | backend | data | epochs (G steps) | wall time | FCD ↓ | KID ↓ | "
+        "confident ≥ 0.9 | class shares | criteria met | samples |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    if os.path.exists(os.path.join(RESULTS_DIR, "references.json")):
+        refs = read_json("references")
+        for name, label in (("real_vs_real", "real digits vs held-out (reference)"),
+                            ("pixel_gaussian", "per-pixel Gaussian (baseline)")):
+            row = refs[name]
+            lines.append(
+                f"| {label} | – | 2,000 digits | – | – | {row['fcd']:.2f} | "
+                f"{kid(row)} | {row['confident_fraction']:.1%} | {shares(row)} | – | – |")
+    for path in sorted(glob.glob(os.path.join(RESULTS_DIR, "*.json"))):
+        name = os.path.splitext(os.path.basename(path))[0]
+        if name == "references":
+            continue
+        row = read_json(name)
+        met = sum(row["criteria"].values())
+        failed = [key for key, value in row["criteria"].items() if not value]
+        lines.append(
+            f"| **{row['model']}** | {row['backend']} | {row['dataset']}, "
+            f"{row['training_images']:,} | {row['epochs']} ({row['generator_steps']:,}) | "
+            f"{row['wall_seconds'] / 60:.1f} min | {row['fcd']:.2f} | "
+            f"{kid(row)} | {row['confident_fraction']:.1%} | {shares(row)} | "
+            f"{met}/{len(row['criteria'])}"
+            + (f" (not: {', '.join(failed)})" if failed else "")
+            + f" | [grid]({row['grid']}) |")
+    return "\n".join(lines)
+
+
+def kid(row):
+    return f"{row['kid']:.3g} ± {row['kid_std']:.1g}"
+
+
+def shares(row):
+    return f"{row['smallest_class_share']:.1%}–{row['largest_class_share']:.1%}"
+
+
+def speed_table():
+    """The markdown table of every benchmark JSON under docs/benchmarks/."""
+    lines = ["| model | backend | device | batch | input | images/s | step (ms) | peak memory | "
+             "date | command |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for path in sorted(glob.glob(os.path.join(ROOT, "docs", "benchmarks", "*.json"))):
+        with open(path) as file:
+            row = json.load(file)
+        if "images_per_second" not in row:
+            continue
+        lines.append(
+            f"| {row['model']} {'×'.join(map(str, row['image_shape']))} | {row['backend']} | "
+            f"{row['device']} | {row['batch_size']} | {row['input']} | "
+            f"{row['images_per_second']:,.0f} | {row['step_time_ms']:.0f} | "
+            f"{row['peak_memory_mb']:,.0f} MB ({row['peak_memory_kind']}) | {row['date']} | "
+            f"`{row['command']}` |")
+    return "\n".join(lines)
+
+
+# The README's model table: module -> (model, paper, networks).
+MODELS = {
+    "gan": ("GAN", "Goodfellow et al., 2014", "MLP (B-MLP)"),
+    "dcgan": ("DCGAN", "Radford et al., 2015", "strided convolutions, batch norm"),
+}
+
+
+def models_table():
+    """The README's table: one row per model, with its measured FCD and sample grid."""
+    lines = ["| model | module | paper | networks | FCD ↓ | confident ≥ 0.9 | class shares | "
+             "samples |", "|---|---|---|---|---|---|---|---|"]
+    if os.path.exists(os.path.join(RESULTS_DIR, "references.json")):
+        refs = read_json("references")
+        for name, label in (("real_vs_real", "*real digits*"),
+                            ("pixel_gaussian", "*per-pixel Gaussian baseline*")):
+            row = refs[name]
+            lines.append(f"| {label} | | | | {row['fcd']:.2f} | "
+                         f"{row['confident_fraction']:.1%} | {shares(row)} | |")
+    for module, (model, paper, networks) in MODELS.items():
+        path = os.path.join(RESULTS_DIR, f"{module}.json")
+        if not os.path.exists(path):
+            lines.append(f"| {model} | `{module}` | {paper} | {networks} | – | – | – | |")
+            continue
+        row = read_json(module)
+        lines.append(
+            f"| {model} | `{module}` | {paper} | {networks} | {row['fcd']:.2f} | "
+            f"{row['confident_fraction']:.1%} | {shares(row)} | "
+            f"[grid](docs/{row['grid']}) |")
+    return "\n".join(lines)
+
+
+def replace_between_markers(path, tables):
+    """Replaces each `<!-- name:start -->...<!-- name:end -->` block of a file."""
+    with open(path) as file:
+        page = file.read()
+    for marker, table in tables:
+        start, end = f"<!-- {marker}:start -->", f"<!-- {marker}:end -->"
+        before, rest = page.split(start)
+        _, after = rest.split(end)
+        page = f"{before}{start}\n{table}\n{end}{after}"
+    with open(path, "w") as file:
+        file.write(page)
+
+
+def render():
+    """Rewrites the generated tables of docs/RESULTS.md and of the README."""
+    replace_between_markers(RESULTS_PAGE, (("quality", quality_table()),
+                                           ("speed", speed_table())))
+    replace_between_markers(os.path.join(ROOT, "README.md"), (("models", models_table()),))
+    return 0
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    sys.path.insert(0, ROOT)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    args = parse_arguments(argv)
+    if args.command == "references":
+        return references(args)
+    if args.command == "train":
+        return train(args)
+    return render()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
