@@ -23,9 +23,15 @@ MODELS = {
 
 def get_module(name):
     """Imports and returns the module of the model called `name` (e.g. "dcgan")."""
-    if name not in MODELS:
-        raise ValueError(f"Unknown model {name!r}: choose one of {', '.join(MODELS)}.")
-    return importlib.import_module(f"keras_gans.{name}")
+    try:
+        module = importlib.import_module(f"keras_gans.{name}")
+    except ModuleNotFoundError as error:
+        if error.name != f"keras_gans.{name}":
+            raise
+        raise ValueError(f"Unknown model {name!r}: choose one of {', '.join(MODELS)}.") from None
+    if not hasattr(module, "build_model"):
+        raise ValueError(f"keras_gans.{name} is not a model: choose one of {', '.join(MODELS)}.")
+    return module
 
 
 def _register_models():

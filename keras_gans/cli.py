@@ -220,22 +220,24 @@ def load_training_data(args, default_dataset):
     return data
 
 
-def training_batches(data, args, initial_epoch):
+def training_batches(data, args, initial_epoch, real_batches_per_step=1):
     """A tf.data pipeline when TensorFlow is installed, else NumPy arrays for `fit()`.
 
-    The pipeline's shuffle order depends only on the seed and the pass over the data, and a
-    resumed run skips exactly the batches the earlier epochs consumed, so it sees the batches
-    an uninterrupted run would (also when `--steps-per-epoch` is not one pass).
+    Each step gets `real_batches_per_step` batches of `--batch-size` (n_critic for WGAN-style
+    critics). The pipeline's shuffle order depends only on the seed and the pass over the data,
+    and a resumed run skips exactly the batches the earlier epochs consumed, so it sees the
+    batches an uninterrupted run would (also when `--steps-per-epoch` is not one pass).
     """
+    step_batch_size = args.batch_size * real_batches_per_step
     try:
         import tensorflow  # noqa: F401
     except ImportError:
-        return data.images, dict(batch_size=args.batch_size, shuffle=True)
-    batches_per_pass = gan_data.steps_per_epoch(data, args.batch_size)
+        return data.images, dict(batch_size=step_batch_size, shuffle=True)
+    batches_per_pass = gan_data.steps_per_epoch(data, step_batch_size)
     steps = args.steps_per_epoch or batches_per_pass
     first_pass, offset = divmod(initial_epoch * steps, batches_per_pass)
     batches = gan_data.batches(
-        data, args.batch_size, shuffle=True, seed=args.seed, start_epoch=first_pass
+        data, step_batch_size, shuffle=True, seed=args.seed, start_epoch=first_pass
     )
     return batches.skip(offset), dict(steps_per_epoch=steps, shuffle=False)
 
@@ -337,7 +339,8 @@ def train(model_name, args, module):
             module.compile_model(model, args, jit_compile=jit_compile)
             initial_epoch = 0
         write_config(args, model_name, data, initial_epoch)
-        inputs, fit_options = training_batches(data, args, initial_epoch)
+        inputs, fit_options = training_batches(data, args, initial_epoch,
+                                               model.real_batches_per_step)
         model.fit(
             inputs,
             epochs=args.epochs,

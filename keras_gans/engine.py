@@ -165,6 +165,8 @@ class GAN(keras.Model):
     """
 
     loss_names = ()
+    # Real batches each training step consumes (n_critic for WGAN-style critics).
+    real_batches_per_step = 1
 
     def __init__(self, seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -275,7 +277,7 @@ class GAN(keras.Model):
     # ----------------------------------------------------------------------------------------
     # Gradients: the backend-specific part
     # ----------------------------------------------------------------------------------------
-    def minimize(self, loss_fn, variables, optimizer):
+    def minimize(self, loss_fn, variables, optimizer, enabled=None):
         """Applies one optimizer step to `variables` on the loss returned by `loss_fn()`.
 
         The loss is a per-replica batch mean; under `tf.distribute` it is divided by the number
@@ -286,11 +288,17 @@ class GAN(keras.Model):
             loss_fn: a function of no arguments returning a scalar loss.
             variables: the list of variables to update.
             optimizer: the optimizer that updates them.
+            enabled: optional boolean scalar tensor; when false the step changes nothing (the
+                variables and the optimizer's state, its iteration count included, keep their
+                values). For schedules decided inside a compiled step, such as WGAN's extra
+                critic iterations.
 
         Returns:
             The loss value (not scaled by the replica count).
         """
         variables = list(variables)
+        if enabled is not None:
+            return self._minimize_if(loss_fn, variables, optimizer, enabled)
         if BACKEND == "tensorflow":
             loss, gradients = self._tensorflow_gradients(loss_fn, variables)
         elif BACKEND == "torch":
@@ -301,6 +309,30 @@ class GAN(keras.Model):
             raise ValueError(f"keras_gans does not support the backend {BACKEND!r}.")
         optimizer.apply(gradients, variables)
         return loss
+
+    def _minimize_if(self, loss_fn, variables, optimizer, enabled):
+        """`minimize`, then every changed value kept only where `enabled` is true."""
+        state = variables + list(optimizer.variables)
+        before = [ops.copy(ops.convert_to_tensor(v.value)) for v in state]
+        loss = self.minimize(loss_fn, variables, optimizer)
+        for variable, old_value in zip(state, before):
+            variable.assign(ops.where(enabled, variable.value, old_value))
+        return loss
+
+    def clip_variables(self, variables, limit):
+        """Clips every variable to [−limit, limit] in place (WGAN's weight clipping)."""
+        for variable in variables:
+            variable.assign(ops.clip(variable.value, -limit, limit))
+
+    def split_real_batches(self, real_images, count):
+        """Splits a step's real images into `count` equal batches (one per critic iteration).
+
+        Models whose critic trains `count` times per generator step on fresh real batches set
+        `real_batches_per_step = count`; the command line then feeds `count` batches per step.
+        """
+        batch_size = ops.shape(real_images)[0] // count
+        return [real_images[index * batch_size:(index + 1) * batch_size]
+                for index in range(count)]
 
     def _tensorflow_gradients(self, loss_fn, variables):
         import tensorflow as tf

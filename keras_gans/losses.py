@@ -131,3 +131,147 @@ def gradient_penalty(gradients, target=1.0):
 def interpolate(real, fake, alpha):
     """Points x̂ = x + α(G(z) − x) between real and fake samples (α shaped (batch, 1, ...))."""
     return real + alpha * (fake - real)
+
+
+def wasserstein_divergence_penalty(gradients, power=6.0):
+    """WGAN-div penalty E[‖∇D(x̂)‖₂^p] without its coefficient k (Wu et al., 2018: p = 6)."""
+    return ops.mean(ops.power(per_sample_norm(gradients), power))
+
+
+def perturb_real(real, uniform_noise, scale=0.5):
+    """DRAGAN's perturbed real points x + scale·std(x)·u, u ~ U[0, 1) per element.
+
+    The standard deviation is taken over the whole real batch (all samples and pixels), as in
+    the authors' code (Kodali et al., 2017).
+    """
+    real = _float(real)
+    return real + scale * ops.std(real) * uniform_noise
+
+
+# ----------------------------------------------------------------------------------------------
+# Boundary-seeking GAN (Hjelm et al., 2017)
+# ----------------------------------------------------------------------------------------------
+def boundary_seeking_generator_loss(fake_logits):
+    """BGAN generator loss ½E[(log D(G(z)) − log(1 − D(G(z))))²] = ½E[ℓ²], ℓ the D logit."""
+    return 0.5 * ops.mean(ops.square(_float(fake_logits)))
+
+
+# ----------------------------------------------------------------------------------------------
+# Energy-based discriminators: EBGAN (Zhao et al., 2016) and BEGAN (Berthelot et al., 2017)
+# ----------------------------------------------------------------------------------------------
+def _per_sample_mean(values):
+    values = _float(values)
+    return ops.mean(ops.reshape(values, (ops.shape(values)[0], -1)), axis=1)
+
+
+def reconstruction_energy(images, reconstructions):
+    """EBGAN energy: the per-sample mean squared reconstruction error of an autoencoder D."""
+    return _per_sample_mean(ops.square(_float(images) - _float(reconstructions)))
+
+
+def reconstruction_l1(images, reconstructions):
+    """BEGAN's L(v): the per-sample mean absolute reconstruction error |v − D(v)|."""
+    return _per_sample_mean(ops.abs(_float(images) - _float(reconstructions)))
+
+
+def energy_margin_discriminator_loss(real_energy, fake_energy, margin=1.0):
+    """EBGAN discriminator loss E[E(x)] + E[max(0, m − E(G(z)))]."""
+    return ops.mean(_float(real_energy)) + ops.mean(ops.relu(margin - _float(fake_energy)))
+
+
+def pull_away_term(embeddings):
+    """EBGAN's pull-away term: mean over i ≠ j of cos²(S_i, S_j) for a batch of embeddings."""
+    embeddings = _float(embeddings)
+    embeddings = ops.reshape(embeddings, (ops.shape(embeddings)[0], -1))
+    unit = embeddings / ops.sqrt(ops.sum(ops.square(embeddings), axis=1, keepdims=True) + 1e-12)
+    cosine_squared = ops.square(ops.matmul(unit, ops.transpose(unit)))
+    count = ops.cast(ops.shape(embeddings)[0], "float32")
+    off_diagonal = ops.sum(cosine_squared) - ops.sum(ops.diagonal(cosine_squared))
+    return off_diagonal / (count * (count - 1.0))
+
+
+def began_equilibrium_update(k, real_loss, fake_loss, gamma=0.5, lambda_k=0.001):
+    """BEGAN's proportional control k ← clip(k + λ_k(γ·L(x) − L(G(z))), 0, 1)."""
+    k, real_loss, fake_loss = _float(k), _float(real_loss), _float(fake_loss)
+    return ops.clip(k + lambda_k * (gamma * real_loss - fake_loss), 0.0, 1.0)
+
+
+def began_convergence(real_loss, fake_loss, gamma=0.5):
+    """BEGAN's convergence measure M = L(x) + |γ·L(x) − L(G(z))|."""
+    real_loss, fake_loss = _float(real_loss), _float(fake_loss)
+    return real_loss + ops.abs(gamma * real_loss - fake_loss)
+
+
+# ----------------------------------------------------------------------------------------------
+# Relativistic discriminators (Jolicoeur-Martineau, 2018)
+# ----------------------------------------------------------------------------------------------
+RELATIVISTIC_LOSSES = ("rsgan", "rasgan", "ralsgan", "rahinge")
+
+
+def _relativistic_differences(real_logits, fake_logits, kind):
+    """(C_r − reference of fakes, C_f − reference of reals) for the standard or average form."""
+    real_logits, fake_logits = _float(real_logits), _float(fake_logits)
+    if kind == "rsgan":  # real and fake paired by position in the batch
+        return real_logits - fake_logits, fake_logits - real_logits
+    return real_logits - ops.mean(fake_logits), fake_logits - ops.mean(real_logits)
+
+
+def _check_relativistic(kind):
+    if kind not in RELATIVISTIC_LOSSES:
+        raise ValueError(f"Unknown relativistic loss {kind!r}: choose one of "
+                         f"{', '.join(RELATIVISTIC_LOSSES)}.")
+
+
+def relativistic_discriminator_loss(real_logits, fake_logits, kind="rasgan"):
+    """Relativistic discriminator loss: "rsgan", "rasgan", "ralsgan" or "rahinge".
+
+    rsgan: −E log σ(C_r − C_f). rasgan: −E log σ(C_r − E C_f) − E log(1 − σ(C_f − E C_r)).
+    ralsgan: E(C_r − E C_f − 1)² + E(C_f − E C_r + 1)². rahinge: E max(0, 1 − (C_r − E C_f)) +
+    E max(0, 1 + (C_f − E C_r)).
+    """
+    _check_relativistic(kind)
+    real_relative, fake_relative = _relativistic_differences(real_logits, fake_logits, kind)
+    if kind == "rsgan":
+        return binary_crossentropy_from_logits(real_relative, 1.0)
+    return _relativistic_pair_loss(real_relative, fake_relative, kind)
+
+
+def relativistic_generator_loss(real_logits, fake_logits, kind="rasgan"):
+    """The generator's relativistic loss: the discriminator's with real and fake swapped."""
+    _check_relativistic(kind)
+    real_relative, fake_relative = _relativistic_differences(real_logits, fake_logits, kind)
+    if kind == "rsgan":
+        return binary_crossentropy_from_logits(fake_relative, 1.0)
+    return _relativistic_pair_loss(fake_relative, real_relative, kind)
+
+
+def _relativistic_pair_loss(positive, negative, kind):
+    """Loss pushing `positive` differences up and `negative` ones down (average forms)."""
+    if kind == "rasgan":
+        return (binary_crossentropy_from_logits(positive, 1.0)
+                + binary_crossentropy_from_logits(negative, 0.0))
+    if kind == "ralsgan":
+        return ops.mean(ops.square(positive - 1.0)) + ops.mean(ops.square(negative + 1.0))
+    return ops.mean(ops.relu(1.0 - positive)) + ops.mean(ops.relu(1.0 + negative))
+
+
+# ----------------------------------------------------------------------------------------------
+# Softmax GAN (Lin, 2017)
+# ----------------------------------------------------------------------------------------------
+def _log_partition(real_energy, fake_energy):
+    """log Z = log Σ_{x ∈ B⁺ ∪ B⁻} exp(−e(x)), computed with log-sum-exp."""
+    energies = ops.concatenate([ops.reshape(_float(real_energy), (-1,)),
+                                ops.reshape(_float(fake_energy), (-1,))])
+    return ops.logsumexp(-energies)
+
+
+def softmax_discriminator_loss(real_energy, fake_energy):
+    """Softmax GAN discriminator loss (1/|B⁺|)·Σ_{B⁺} e(x) + log Z (target: all mass on reals)."""
+    return ops.mean(_float(real_energy)) + _log_partition(real_energy, fake_energy)
+
+
+def softmax_generator_loss(real_energy, fake_energy):
+    """Softmax GAN generator loss (1/|B|)·Σ_B e(x) + log Z (target: uniform over the batch)."""
+    energies = ops.concatenate([ops.reshape(_float(real_energy), (-1,)),
+                                ops.reshape(_float(fake_energy), (-1,))])
+    return ops.mean(energies) + _log_partition(real_energy, fake_energy)

@@ -36,6 +36,16 @@ SAMPLES = 2000
 TASKS = {
     "gan": dict(dataset="mnist", epochs=30, confident_threshold=0.6),
     "dcgan": dict(dataset="mnist32", epochs=20, confident_threshold=0.8),
+    "lsgan": dict(dataset="mnist32", epochs=20, confident_threshold=0.8),
+    "wgan": dict(dataset="mnist", epochs=40, confident_threshold=0.8),
+    "wgan_gp": dict(dataset="mnist", epochs=40, confident_threshold=0.8),
+    "wgan_div": dict(dataset="mnist", epochs=40, confident_threshold=0.8),
+    "bgan": dict(dataset="mnist", epochs=30, confident_threshold=0.6),
+    "dragan": dict(dataset="mnist32", epochs=20, confident_threshold=0.8),
+    "ebgan": dict(dataset="mnist32", epochs=20, confident_threshold=0.8),
+    "began": dict(dataset="mnist32", epochs=20, confident_threshold=0.8),
+    "relativistic_gan": dict(dataset="mnist32", epochs=20, confident_threshold=0.8),
+    "softmax_gan": dict(dataset="mnist", epochs=30, confident_threshold=0.6),
 }
 
 
@@ -228,6 +238,17 @@ def speed_table():
 MODELS = {
     "gan": ("GAN", "Goodfellow et al., 2014", "MLP (B-MLP)"),
     "dcgan": ("DCGAN", "Radford et al., 2015", "strided convolutions, batch norm"),
+    "lsgan": ("LSGAN", "Mao et al., 2016", "DCGAN, least-squares loss"),
+    "wgan": ("WGAN", "Arjovsky et al., 2017", "B-DC28 (WGAN form), weight clipping"),
+    "wgan_gp": ("WGAN-GP", "Gulrajani et al., 2017", "B-DC28, gradient penalty"),
+    "wgan_div": ("WGAN-div", "Wu et al., 2018", "B-DC28, Wasserstein divergence"),
+    "bgan": ("BGAN", "Hjelm et al., 2017", "MLP, boundary-seeking loss"),
+    "dragan": ("DRAGAN", "Kodali et al., 2017", "DCGAN, local gradient penalty"),
+    "ebgan": ("EBGAN", "Zhao et al., 2016", "autoencoder D, pull-away term"),
+    "began": ("BEGAN", "Berthelot et al., 2017", "autoencoder D, equilibrium control"),
+    "relativistic_gan": ("Relativistic GAN", "Jolicoeur-Martineau, 2018",
+                         "DCGAN, relativistic loss"),
+    "softmax_gan": ("Softmax GAN", "Lin, 2017", "MLP, softmax loss"),
 }
 
 

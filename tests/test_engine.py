@@ -166,3 +166,45 @@ def test_two_replicas_match_one_replica():
         env=environment, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr[-3000:]
     assert "devices=2" in result.stdout
+
+
+class ConditionalStep(engine.GAN):
+    """Updates a weight w by SGD on w² only when the batch's first value is positive."""
+
+    loss_names = ("loss",)
+
+    def __init__(self, **kwargs):
+        super().__init__(seed=0, **kwargs)
+        self.weight = keras.Variable(1.0, name="weight")
+        self.finish_init()
+
+    def compile(self, **kwargs):
+        self.compile_players({"w_optimizer": (keras.optimizers.Adam(0.1), [self.weight])},
+                             **kwargs)
+
+    def gan_step(self, data):
+        enabled = data[0, 0] > 0
+        loss = self.minimize(lambda: keras.ops.square(self.weight.value * 1.0), [self.weight],
+                             self.w_optimizer, enabled=enabled)
+        return self.track(loss=loss)
+
+
+def test_disabled_minimize_changes_neither_variables_nor_optimizer_state():
+    model = ConditionalStep()
+    model.compile()
+    model.fit(np.array([[-1.0], [-1.0]], "float32"), batch_size=1, epochs=1, verbose=0)
+    assert float(keras.ops.convert_to_numpy(model.weight)) == 1.0
+    assert iterations(model.w_optimizer) == 0
+    model.fit(np.array([[1.0], [-1.0]], "float32"), batch_size=1, epochs=1, verbose=0)
+    assert float(keras.ops.convert_to_numpy(model.weight)) == pytest.approx(0.9, abs=1e-4)
+    assert iterations(model.w_optimizer) == 1
+
+
+def test_split_real_batches_and_clip_variables():
+    model = small_gan()
+    parts = model.split_real_batches(keras.ops.arange(12), 3)
+    assert [keras.ops.convert_to_numpy(part).tolist() for part in parts] == [
+        [0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]]
+    variable = keras.Variable(np.array([-1.0, 0.005, 2.0], "float32"))
+    model.clip_variables([variable], 0.01)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(variable), [-0.01, 0.005, 0.01])

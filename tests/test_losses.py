@@ -156,3 +156,127 @@ def test_interpolate():
     for alpha, endpoint in ((0.0, real), (1.0, fake)):
         points = keras.ops.convert_to_numpy(losses.interpolate(real, fake, alpha))
         np.testing.assert_allclose(points, endpoint)
+
+
+# ----------------------------------------------------------------------------------------------
+# Losses of the unconditional family (issue: LSGAN … Softmax GAN)
+# ----------------------------------------------------------------------------------------------
+def test_wasserstein_divergence_penalty():
+    # Per-sample norms 5 and 1 (gradients (3, 4) and (1, 0)); p = 6: (5⁶ + 1⁶) / 2 = 7813.
+    gradients = np.array([[3.0, 4.0], [1.0, 0.0]], "float32")
+    assert value(losses.wasserstein_divergence_penalty(gradients)) == pytest.approx(7813.0,
+                                                                                    rel=1e-5)
+    assert value(losses.wasserstein_divergence_penalty(gradients, power=2)) == pytest.approx(13.0)
+
+
+def test_perturb_real_uses_the_std_of_the_whole_batch():
+    real = np.array([[-1.0, 1.0], [-1.0, 1.0]], "float32")  # std over all 4 values = 1
+    noise = np.array([[0.5, 0.0], [1.0, 0.25]], "float32")
+    expected = real + 0.5 * 1.0 * noise
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(losses.perturb_real(real, noise)),
+                               expected, rtol=1e-6)
+
+
+def test_boundary_seeking_generator_loss():
+    # ½ mean(ℓ²) = ½ (0 + 4 + 1) / 3; equal to ½(log D − log(1 − D))² since log-odds = ℓ.
+    assert value(losses.boundary_seeking_generator_loss(LOGITS)) == pytest.approx(5.0 / 6.0)
+    d = sigmoid(2.0)
+    assert (math.log(d) - math.log(1 - d)) ** 2 == pytest.approx(4.0)
+
+
+def test_reconstruction_energies_are_per_sample_means():
+    images = np.zeros((2, 2, 2, 1), "float32")
+    reconstructions = np.array([[[[1.0], [1.0]], [[1.0], [1.0]]],
+                                [[[2.0], [0.0]], [[0.0], [0.0]]]], "float32")
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(losses.reconstruction_energy(images, reconstructions)),
+        [1.0, 1.0])  # (1+1+1+1)/4 and 4/4
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(losses.reconstruction_l1(images, reconstructions)),
+        [1.0, 0.5])  # 4/4 and 2/4
+
+
+def test_energy_margin_discriminator_loss():
+    # mean(0.2, 0.4) + mean(max(0, 1 − 0.5), max(0, 1 − 1.5)) = 0.3 + 0.25.
+    assert value(losses.energy_margin_discriminator_loss([0.2, 0.4], [0.5, 1.5])) == (
+        pytest.approx(0.55))
+    assert value(losses.energy_margin_discriminator_loss([0.2, 0.4], [0.5, 1.5], margin=2.0)) == (
+        pytest.approx(0.3 + 1.0))
+
+
+def test_pull_away_term():
+    # S = (1, 0), (1, 1), (0, 2): cos² pairs: (1,2) ½, (1,3) 0, (2,3) ½; mean over the 6
+    # ordered pairs i ≠ j = 2·(½ + 0 + ½) / 6 = 1/3.
+    embeddings = np.array([[1.0, 0.0], [1.0, 1.0], [0.0, 2.0]], "float32")
+    assert value(losses.pull_away_term(embeddings)) == pytest.approx(1.0 / 3.0, rel=1e-5)
+    identical = np.ones((4, 3), "float32")
+    assert value(losses.pull_away_term(identical)) == pytest.approx(1.0, rel=1e-5)
+
+
+def test_began_controller_and_convergence():
+    # k + λ(γ L(x) − L(G)) = 0.5 + 0.001 (0.5·0.4 − 0.1) = 0.5001; clipped to [0, 1].
+    update = losses.began_equilibrium_update
+    assert float(keras.ops.convert_to_numpy(update(0.5, 0.4, 0.1))) == pytest.approx(0.5001)
+    assert float(keras.ops.convert_to_numpy(update(0.0, 0.1, 5.0))) == 0.0
+    assert float(keras.ops.convert_to_numpy(update(1.0, 5.0, 0.0, lambda_k=1.0))) == 1.0
+    # M = L(x) + |γ L(x) − L(G)| = 0.4 + |0.2 − 0.1|.
+    assert float(keras.ops.convert_to_numpy(losses.began_convergence(0.4, 0.1))) == (
+        pytest.approx(0.5))
+
+
+REAL, FAKE = [1.0, 3.0], [0.0, -2.0]  # E C_r = 2, E C_f = −1
+
+
+def softplus(x):
+    return math.log1p(math.exp(x))
+
+
+def test_relativistic_standard_pairs_by_position():
+    # −E log σ(C_r − C_f): differences 1 and 5.
+    expected_d = mean([softplus(-1.0), softplus(-5.0)])
+    expected_g = mean([softplus(1.0), softplus(5.0)])  # −E log σ(C_f − C_r)
+    assert value(losses.relativistic_discriminator_loss(REAL, FAKE, "rsgan")) == pytest.approx(
+        expected_d)
+    assert value(losses.relativistic_generator_loss(REAL, FAKE, "rsgan")) == pytest.approx(
+        expected_g)
+
+
+def test_relativistic_average_losses():
+    real_relative = [1.0 - (-1.0), 3.0 - (-1.0)]  # C_r − E C_f = 2, 4
+    fake_relative = [0.0 - 2.0, -2.0 - 2.0]  # C_f − E C_r = −2, −4
+    rasgan_d = mean([softplus(-r) for r in real_relative]) + mean(
+        [softplus(f) for f in fake_relative])
+    rasgan_g = mean([softplus(-f) for f in fake_relative]) + mean(
+        [softplus(r) for r in real_relative])
+    ralsgan_d = mean([(r - 1) ** 2 for r in real_relative]) + mean(
+        [(f + 1) ** 2 for f in fake_relative])  # (1 + 9)/2 + (1 + 9)/2 = 10
+    ralsgan_g = mean([(f - 1) ** 2 for f in fake_relative]) + mean(
+        [(r + 1) ** 2 for r in real_relative])  # (9 + 25)/2 + (9 + 25)/2 = 34
+    rahinge_d = mean([max(0, 1 - r) for r in real_relative]) + mean(
+        [max(0, 1 + f) for f in fake_relative])  # 0
+    rahinge_g = mean([max(0, 1 - f) for f in fake_relative]) + mean(
+        [max(0, 1 + r) for r in real_relative])  # (3 + 5)/2 + (3 + 5)/2 = 8
+    assert (ralsgan_d, ralsgan_g, rahinge_d, rahinge_g) == (10.0, 34.0, 0.0, 8.0)
+    for kind, expected_d, expected_g in (("rasgan", rasgan_d, rasgan_g),
+                                         ("ralsgan", ralsgan_d, ralsgan_g),
+                                         ("rahinge", rahinge_d, rahinge_g)):
+        assert value(losses.relativistic_discriminator_loss(REAL, FAKE, kind)) == (
+            pytest.approx(expected_d, rel=1e-6))
+        assert value(losses.relativistic_generator_loss(REAL, FAKE, kind)) == (
+            pytest.approx(expected_g, rel=1e-6))
+
+
+def test_unknown_relativistic_loss_is_refused():
+    with pytest.raises(ValueError, match="Unknown relativistic loss"):
+        losses.relativistic_discriminator_loss(REAL, FAKE, "relative")
+
+
+def test_softmax_gan_losses():
+    real_energy, fake_energy = [0.0, 1.0], [2.0, 3.0]
+    log_z = math.log(sum(math.exp(-e) for e in real_energy + fake_energy))
+    assert value(losses.softmax_discriminator_loss(real_energy, fake_energy)) == pytest.approx(
+        0.5 + log_z)
+    assert value(losses.softmax_generator_loss(real_energy, fake_energy)) == pytest.approx(
+        1.5 + log_z)
+    # Large energies stay finite (log-sum-exp).
+    assert np.isfinite(value(losses.softmax_discriminator_loss([500.0, 600.0], [700.0, 800.0])))
