@@ -252,8 +252,20 @@ MODELS = {
 }
 
 
+def registered_models():
+    """The model names of `keras_gans.MODELS`, read from the package without importing it."""
+    import ast
+
+    with open(os.path.join(ROOT, "keras_gans", "__init__.py")) as file:
+        tree = ast.parse(file.read())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "MODELS":
+            return [key.value for key in node.value.keys]
+    return []
+
+
 def models_table():
-    """The README's table: one row per model, with its measured FCD and sample grid."""
+    """The README's table: one row per registered model, with its measured FCD and grid."""
     lines = ["| model | module | paper | networks | FCD ↓ | confident ≥ 0.9 | class shares | "
              "samples |", "|---|---|---|---|---|---|---|---|"]
     if os.path.exists(os.path.join(RESULTS_DIR, "references.json")):
@@ -264,6 +276,8 @@ def models_table():
             lines.append(f"| {label} | | | | {row['fcd']:.2f} | "
                          f"{row['confident_fraction']:.1%} | {shares(row)} | |")
     for module, (model, paper, networks) in MODELS.items():
+        if module not in registered_models():
+            continue
         path = os.path.join(RESULTS_DIR, f"{module}.json")
         if not os.path.exists(path):
             lines.append(f"| {model} | `{module}` | {paper} | {networks} | – | – | – | |")
