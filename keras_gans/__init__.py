@@ -1,13 +1,15 @@
 """keras_gans: the classic GAN zoo as one Keras 3 library.
 
 Every model is a `keras.Model` trained with `fit()` on TensorFlow, JAX or PyTorch. Models live
-in their own modules (`keras_gans.dcgan`, ...); importing the package registers them all, so
-`keras.saving.load_model` can read any saved model:
+in their own modules (`keras_gans.dcgan`, ...). `keras_gans.load_model` reads any saved model
+(it imports every model module first, so that Keras knows every model class):
 
-    import keras, keras_gans
+    import keras_gans
     from keras_gans import dcgan
     model = dcgan.DCGAN(image_shape=(32, 32, 1))
-    restored = keras.saving.load_model("runs/dcgan/checkpoints/model.keras")
+    restored = keras_gans.load_model("runs/dcgan/checkpoints/model.keras")
+
+`keras.saving.load_model` works too once the model's module is imported.
 """
 
 import importlib
@@ -34,10 +36,13 @@ def get_module(name):
     return module
 
 
-def _register_models():
-    """Imports every model module so that `keras.saving.load_model` finds every model class."""
+def load_model(path, **kwargs):
+    """Loads a saved `.keras` model of any kind (`keras.saving.load_model` arguments).
+
+    Imports every model module first, so that Keras finds the model's class.
+    """
     for name in MODELS:
         importlib.import_module(f"keras_gans.{name}")
+    import keras
 
-
-_register_models()
+    return keras.saving.load_model(path, **kwargs)

@@ -23,6 +23,7 @@ import time
 
 import keras
 
+import keras_gans
 from keras_gans import callbacks as gan_callbacks
 from keras_gans import data as gan_data
 from keras_gans import engine
@@ -128,8 +129,6 @@ def run(model_name, argv=None):
       networks cannot take (the message is shown as is);
     - `compile_model(model, args, **options)`: compiles it with this run's settings.
     """
-    import keras_gans
-
     module = keras_gans.get_module(model_name)
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
@@ -147,8 +146,6 @@ def run(model_name, argv=None):
 
 def parse_arguments(model_name, argv):
     """The parsed training flags of `model_name` (its defaults, plus its own flags)."""
-    import keras_gans
-
     module = keras_gans.get_module(model_name)
     parser = build_parser(model_name, module.DEFAULTS, module.add_arguments)
     return parser.parse_args(argv)
@@ -324,7 +321,7 @@ def train(model_name, args, module):
     with engine.distribution_scope(args.strategy):
         if resume is not None:
             model_path, state = resume
-            model = keras.saving.load_model(model_path)
+            model = keras_gans.load_model(model_path)
             initial_epoch = state["epoch"]
             if initial_epoch >= args.epochs:
                 raise UsageError(
@@ -362,7 +359,7 @@ def sample(model_name, args):
             f"{args.output} already exists: pass --overwrite to replace it, or choose another "
             "--output."
         )
-    model = keras.saving.load_model(args.checkpoint)
+    model = keras_gans.load_model(args.checkpoint)
     images = model(model.sample_inputs(args.count, seed=args.seed), training=False)
     gan_callbacks.save_image_grid(keras.ops.convert_to_numpy(images), args.output)
     print(f"Wrote {args.count} samples of {model_name} to {args.output}")

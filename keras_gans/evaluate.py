@@ -26,6 +26,7 @@ import sys
 import keras
 import numpy as np
 
+import keras_gans
 from keras_gans import data as gan_data
 from keras_gans import metrics
 
@@ -167,7 +168,7 @@ def run(args):
                                    args.inception_weights)
     except (FileNotFoundError, RuntimeError) as error:  # weights missing: the message says how
         raise EvaluationError(str(error)) from error
-    model = keras.saving.load_model(args.checkpoint)
+    model = keras_gans.load_model(args.checkpoint)
     reference = reference_statistics(extractor, real.images)
     results = evaluate_model(model, extractor, reference, count=args.count, seed=args.seed,
                              kid_subset_size=min(1000, args.count, len(real)))

@@ -141,12 +141,11 @@ def train(args):
 
 def evaluate_run(model_name, out, data_dir, settings):
     """Evaluates the final checkpoint of a finished run and records its row and grid."""
-    import keras
-
+    import keras_gans
     from keras_gans import evaluate
 
     extractor, reference = held_out_reference(data_dir)
-    model = keras.saving.load_model(os.path.join(out, "checkpoints", "model.keras"))
+    model = keras_gans.load_model(os.path.join(out, "checkpoints", "model.keras"))
     results = evaluate.evaluate_model(model, extractor, reference, count=SAMPLES, seed=0)
     results = with_criteria(results, TASKS[model_name]["confident_threshold"])
     grid = os.path.join(IMAGES_DIR, f"{model_name}_mnist.png")

@@ -1,6 +1,10 @@
 """The shared command line: outputs, resume, overwrite protection, bad input, sampling."""
 
 import json
+import os
+import pathlib
+import subprocess
+import sys
 
 import keras
 import numpy as np
@@ -171,3 +175,16 @@ def test_real_digits_from_the_shared_folder(tmp_path, mnist_dir):
                        str(tmp_path), "--verbose", "0"]) == 0
     config = json.loads((tmp_path / "config.json").read_text())
     assert config["image_shape"] == [28, 28, 1] and config["training_images"] == 64
+
+
+def test_load_model_reads_a_checkpoint_in_a_fresh_process(tmp_path):
+    assert run_gan(tmp_path / "run", "--epochs", "1") == 0
+    root = str(pathlib.Path(__file__).resolve().parents[1])
+    code = ("import keras_gans; model = keras_gans.load_model(r'%s'); "
+            "print(type(model).__name__, model.image_shape)"
+            % (tmp_path / "run/checkpoints/model.keras"))
+    environment = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env=environment, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().endswith("GAN (16, 16, 1)")
