@@ -3,6 +3,7 @@
     python scripts/results.py references          # the real-vs-real and baseline rows
     python scripts/results.py train dcgan         # train + evaluate one model, then render
     python scripts/results.py train gan --epochs 5 --backend jax
+    python scripts/results.py evaluate dcgan      # evaluate the finished run again
     python scripts/results.py render              # rewrite docs/RESULTS.md from the JSON files
 
 The task (MODEL_SPECS §0.2–0.3): train on the first 8,000 digits of the shared MNIST test set
@@ -34,7 +35,7 @@ SAMPLES = 2000
 # The fixed settings of each model's task: offline dataset, epochs, and the fraction of
 # samples the classifier must recognise with probability >= 0.9 (U(b): 60% for MLP models).
 TASKS = {
-    "gan": dict(dataset="mnist", epochs=30, confident_threshold=0.6),
+    "gan": dict(dataset="mnist", epochs=100, confident_threshold=0.6),
     "dcgan": dict(dataset="mnist32", epochs=20, confident_threshold=0.8),
     "lsgan": dict(dataset="mnist32", epochs=20, confident_threshold=0.8),
     "wgan": dict(dataset="mnist", epochs=40, confident_threshold=0.8),
@@ -60,6 +61,9 @@ def parse_arguments(argv=None):
     train.add_argument("--backend", default=os.environ.get("KERAS_BACKEND", "tensorflow"))
     train.add_argument("--data-dir", default=MNIST_DIR)
     train.add_argument("--seed", type=int, default=0)
+    again = commands.add_parser("evaluate", help="evaluate the finished run of `train` again")
+    again.add_argument("model", choices=sorted(TASKS))
+    again.add_argument("--data-dir", default=MNIST_DIR)
     commands.add_parser("render", help="rewrite docs/RESULTS.md from docs/results/*.json")
     return parser.parse_args(argv)
 
@@ -123,45 +127,53 @@ def train(args):
     """Trains `args.model` on its task with its command line, evaluates it, renders the page."""
     task = TASKS[args.model]
     epochs = args.epochs or task["epochs"]
-    out = os.path.join(ROOT, "runs", "results", args.model)
     command = [sys.executable, "-m", f"keras_gans.{args.model}", "--dataset", task["dataset"],
                "--data-dir", args.data_dir, "--epochs", str(epochs), "--seed", str(args.seed),
-               "--out", out, "--overwrite", "--verbose", "2"]
+               "--out", run_folder(args.model), "--overwrite", "--verbose", "2"]
     environment = dict(os.environ, KERAS_BACKEND=args.backend, TF_CPP_MIN_LOG_LEVEL="3")
-    start = time.time()
     code = subprocess.call(command, cwd=ROOT, env=environment)
-    seconds = time.time() - start
     if code:
         return code
     os.environ["KERAS_BACKEND"] = args.backend  # keras is first imported below
-    settings = dict(epochs=epochs, seconds=seconds, backend=args.backend,
-                    dataset=task["dataset"])
-    return evaluate_run(args.model, out, args.data_dir, settings)
+    return evaluate_run(args.model, args.data_dir)
 
 
-def evaluate_run(model_name, out, data_dir, settings):
-    """Evaluates the final checkpoint of a finished run and records its row and grid."""
+def run_folder(model_name):
+    return os.path.join(ROOT, "runs", "results", model_name)
+
+
+def training_seconds(out):
+    """Wall time of a finished run: from its start (config.json) to its last checkpoint."""
+    with open(os.path.join(out, "config.json")) as file:
+        started = time.mktime(time.strptime(json.load(file)["started"], "%Y-%m-%d %H:%M:%S"))
+    return os.path.getmtime(os.path.join(out, "checkpoints", "state.json")) - started
+
+
+def evaluate_run(model_name, data_dir):
+    """Evaluates the final checkpoint of the model's finished run; records its row and grid."""
     import keras_gans
     from keras_gans import evaluate
 
+    out = run_folder(model_name)
+    with open(os.path.join(out, "config.json")) as file:
+        config = json.load(file)
     extractor, reference = held_out_reference(data_dir)
     model = keras_gans.load_model(os.path.join(out, "checkpoints", "model.keras"))
     results = evaluate.evaluate_model(model, extractor, reference, count=SAMPLES, seed=0)
     results = with_criteria(results, TASKS[model_name]["confident_threshold"])
     grid = os.path.join(IMAGES_DIR, f"{model_name}_mnist.png")
     os.makedirs(IMAGES_DIR, exist_ok=True)
-    shutil.copyfile(os.path.join(out, "samples", f"epoch_{settings['epochs']:04d}.png"), grid)
-    with open(os.path.join(out, "config.json")) as file:
-        config = json.load(file)
-    steps = settings["epochs"] * (config["training_images"] // config["batch_size"])
+    shutil.copyfile(os.path.join(out, "samples", f"epoch_{config['epochs']:04d}.png"), grid)
+    step_images = config["batch_size"] * getattr(model, "real_batches_per_step", 1)
     results.update(
-        model=model_name, backend=settings["backend"], dataset=settings["dataset"],
+        model=model_name, backend=config["backend"], dataset=config["dataset"],
         training_images=config["training_images"], batch_size=config["batch_size"],
-        epochs=settings["epochs"], generator_steps=steps,
-        wall_seconds=round(settings["seconds"], 1), machine=machine(),
+        epochs=config["epochs"],
+        generator_steps=config["epochs"] * (config["training_images"] // step_images),
+        wall_seconds=round(training_seconds(out), 1), machine=machine(),
         date=time.strftime("%Y-%m-%d"), grid=os.path.relpath(grid, os.path.dirname(RESULTS_PAGE)),
-        command=f"python scripts/results.py train {model_name} --epochs {settings['epochs']} "
-        f"--backend {settings['backend']}",
+        command=f"python scripts/results.py train {model_name} --epochs {config['epochs']} "
+        f"--backend {config['backend']}",
     )
     write_json(model_name, results)
     print(json.dumps(results, indent=2))
@@ -319,6 +331,8 @@ def main(argv=None):
         return references(args)
     if args.command == "train":
         return train(args)
+    if args.command == "evaluate":
+        return evaluate_run(args.model, args.data_dir)
     return render()
 
 
