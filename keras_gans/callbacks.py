@@ -208,8 +208,8 @@ class Evaluate(keras.callbacks.Callback):
         if (epoch + 1) % self.every:
             logs.update({key: float("nan") for key in self.keys()})
             return
+        subset_size = evaluate.default_kid_subset_size(self.count, len(self.reference_images))
         results = evaluate.evaluate_model(
             self.model, self.extractor, self.reference, count=self.count,
-            batch_size=self.batch_size, seed=self.seed,
-            kid_subset_size=min(1000, self.count, len(self.reference_images)))
+            batch_size=self.batch_size, seed=self.seed, kid_subset_size=subset_size)
         logs.update({key: results[key] for key in self.keys()})

@@ -122,6 +122,15 @@ def compare(extractor, reference, sample_batches_iterable, kid_subsets=100, kid_
             for key, value in results.items()}
 
 
+def default_kid_subset_size(sample_count, reference_count):
+    """KID subsets of 1,000 images (Bińkowski et al., 2018), or half the smaller set.
+
+    Subsets smaller than the sets differ from each other, so their standard error means
+    something.
+    """
+    return max(2, min(1000, sample_count // 2, reference_count // 2))
+
+
 def evaluate_model(model, extractor, reference, count=2000, batch_size=250, seed=0, **options):
     """Samples `count` images from `model` and compares them with `reference` (see `compare`)."""
     inputs = model.sample_inputs(count, seed=seed)
@@ -171,7 +180,7 @@ def run(args):
     model = keras_gans.load_model(args.checkpoint)
     reference = reference_statistics(extractor, real.images)
     results = evaluate_model(model, extractor, reference, count=args.count, seed=args.seed,
-                             kid_subset_size=min(1000, args.count, len(real)))
+                             kid_subset_size=default_kid_subset_size(args.count, len(real)))
     results.update(checkpoint=args.checkpoint, dataset=args.dataset, split=args.split,
                    features=extractor.name, backend=keras.backend.backend())
     return results
