@@ -20,6 +20,9 @@ __version__ = "0.1.0"
 MODELS = {
     "gan": "GAN (Goodfellow et al., 2014): MLP generator and discriminator, non-saturating loss.",
     "dcgan": "DCGAN (Radford et al., 2015): strided-convolution generator and discriminator.",
+    "lsgan": "LSGAN (Mao et al., 2016): DCGAN networks with least-squares losses.",
+    "relativistic_gan": "Relativistic GAN (Jolicoeur-Martineau, 2018): RSGAN, RaSGAN, "
+    "RaLSGAN and RaHinge losses on DCGAN networks.",
 }
 
 

@@ -79,7 +79,8 @@ class GAN(engine.GAN):
         image_shape: (height, width, channels) of the images.
         generator: optional prebuilt generator (latent → image); B-MLP by default.
         discriminator: optional prebuilt discriminator (image → logit); B-MLP by default.
-        generator_loss: "nonsaturating" (default) or "minimax".
+        generator_loss: "nonsaturating" (default) or "minimax"; None for subclasses whose
+            `generator_objective` defines its own loss.
         seed: seed of the model's noise.
 
     Example:
@@ -108,7 +109,8 @@ class GAN(engine.GAN):
         self.latent_dim = latent_dim
         self.image_shape = tuple(image_shape)
         self.generator_loss = generator_loss
-        self.generator_loss_fn = losses.generator_loss(generator_loss)
+        self.generator_loss_fn = (
+            None if generator_loss is None else losses.generator_loss(generator_loss))
         self.generator = generator or build_generator(latent_dim, self.image_shape)
         self.discriminator = discriminator or build_discriminator(self.image_shape)
         self.finish_init()
@@ -139,6 +141,18 @@ class GAN(engine.GAN):
             "float32"
         )
 
+    def discriminator_objective(self, real_images, real_outputs, fake_outputs):
+        """The discriminator's loss on one batch: here the standard cross-entropy.
+
+        Models that change only the losses (LSGAN, relativistic, DRAGAN, ...) override this
+        and `generator_objective`; the training step stays the one below.
+        """
+        return losses.discriminator_loss(real_outputs, fake_outputs)
+
+    def generator_objective(self, real_images, fake_outputs):
+        """The generator's loss on the discriminator's outputs for fresh fakes."""
+        return self.generator_loss_fn(fake_outputs)
+
     def gan_step(self, data):
         real_images = data[0] if isinstance(data, tuple) else data
         batch_size = keras.ops.shape(real_images)[0]
@@ -147,9 +161,9 @@ class GAN(engine.GAN):
         def discriminator_loss():
             latent = self.normal((batch_size, self.latent_dim))
             fake_images = keras.ops.stop_gradient(self.generator(latent, training=True))
-            real_logits = self.discriminator(real_images, training=True)
-            fake_logits = self.discriminator(fake_images, training=True)
-            return losses.discriminator_loss(real_logits, fake_logits)
+            real_outputs = self.discriminator(real_images, training=True)
+            fake_outputs = self.discriminator(fake_images, training=True)
+            return self.discriminator_objective(real_images, real_outputs, fake_outputs)
 
         d_loss = self.minimize(
             discriminator_loss, self.discriminator.trainable_variables, self.d_optimizer
@@ -158,8 +172,9 @@ class GAN(engine.GAN):
         # Train the generator through the updated discriminator, with fresh noise.
         def generator_loss():
             latent = self.normal((batch_size, self.latent_dim))
-            fake_logits = self.discriminator(self.generator(latent, training=True), training=True)
-            return self.generator_loss_fn(fake_logits)
+            fake_images = self.generator(latent, training=True)
+            return self.generator_objective(
+                real_images, self.discriminator(fake_images, training=True))
 
         g_loss = self.minimize(
             generator_loss, self.generator.trainable_variables, self.g_optimizer
@@ -173,8 +188,9 @@ class GAN(engine.GAN):
             image_shape=list(self.image_shape),
             generator=keras.saving.serialize_keras_object(self.generator),
             discriminator=keras.saving.serialize_keras_object(self.discriminator),
-            generator_loss=self.generator_loss,
         )
+        if self.generator_loss is not None:
+            config["generator_loss"] = self.generator_loss
         return config
 
     @classmethod
