@@ -21,6 +21,8 @@ MODELS = {
     "gan": "GAN (Goodfellow et al., 2014): MLP generator and discriminator, non-saturating loss.",
     "dcgan": "DCGAN (Radford et al., 2015): strided-convolution generator and discriminator.",
     "lsgan": "LSGAN (Mao et al., 2016): DCGAN networks with least-squares losses.",
+    "dragan": "DRAGAN (Kodali et al., 2017): non-saturating GAN with a gradient penalty around "
+    "perturbed real data.",
     "relativistic_gan": "Relativistic GAN (Jolicoeur-Martineau, 2018): RSGAN, RaSGAN, "
     "RaLSGAN and RaHinge losses on DCGAN networks.",
 }
