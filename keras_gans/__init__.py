@@ -21,10 +21,14 @@ MODELS = {
     "gan": "GAN (Goodfellow et al., 2014): MLP generator and discriminator, non-saturating loss.",
     "dcgan": "DCGAN (Radford et al., 2015): strided-convolution generator and discriminator.",
     "lsgan": "LSGAN (Mao et al., 2016): DCGAN networks with least-squares losses.",
+    "bgan": "BGAN (Hjelm et al., 2017): boundary-seeking generator loss on the discriminator's "
+    "logit; MLP or DCGAN networks, optional discrete mode.",
     "dragan": "DRAGAN (Kodali et al., 2017): non-saturating GAN with a gradient penalty around "
     "perturbed real data.",
     "relativistic_gan": "Relativistic GAN (Jolicoeur-Martineau, 2018): RSGAN, RaSGAN, "
     "RaLSGAN and RaHinge losses on DCGAN networks.",
+    "softmax_gan": "Softmax GAN (Lin, 2017): one softmax over each batch's real and fake "
+    "energies; MLP networks.",
 }
 
 

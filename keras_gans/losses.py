@@ -156,6 +156,40 @@ def boundary_seeking_generator_loss(fake_logits):
     return 0.5 * ops.mean(ops.square(_float(fake_logits)))
 
 
+def bernoulli_log_likelihood(samples, means, epsilon=1e-6):
+    """log g(x | z) of binary images x ∈ {−1, 1} under pixel means t, P(x = 1) = (1 + t)/2.
+
+    The probabilities are kept in [ε, 1 − ε] so that a saturated tanh (t = ±1 in float32)
+    cannot give log 0.
+
+    Args:
+        samples: binary images, shaped (batch, samples, height, width, channels).
+        means: generator outputs in [−1, 1], shaped (batch, 1, height, width, channels).
+
+    Returns:
+        The log-likelihood of each sample, shaped (batch, samples).
+    """
+    probability_on = ops.clip((1.0 + means) / 2.0, epsilon, 1.0 - epsilon)
+    on = (samples + 1.0) / 2.0
+    per_pixel = on * ops.log(probability_on) + (1.0 - on) * ops.log(1.0 - probability_on)
+    return ops.sum(per_pixel, axis=tuple(range(2, len(per_pixel.shape))))
+
+
+def importance_weighted_generator_loss(log_weights, log_likelihoods):
+    """Discrete BGAN generator loss −E_z Σ_m w̃_m log g(x_m | z).
+
+    Args:
+        log_weights: log w = the discriminator's logit of each sample, (batch, samples).
+        log_likelihoods: log g(x_m | z) of each sample, (batch, samples).
+
+    Returns:
+        The loss; the normalized weights w̃ = softmax over the samples of log w carry no
+        gradient (they are a property of the samples, not of the generator's parameters).
+    """
+    normalized_weights = ops.softmax(ops.stop_gradient(log_weights), axis=1)
+    return -ops.mean(ops.sum(normalized_weights * log_likelihoods, axis=1))
+
+
 # ----------------------------------------------------------------------------------------------
 # Energy-based discriminators: EBGAN (Zhao et al., 2016) and BEGAN (Berthelot et al., 2017)
 # ----------------------------------------------------------------------------------------------
