@@ -20,6 +20,12 @@ __version__ = "0.1.0"
 MODELS = {
     "gan": "GAN (Goodfellow et al., 2014): MLP generator and discriminator, non-saturating loss.",
     "dcgan": "DCGAN (Radford et al., 2015): strided-convolution generator and discriminator.",
+    "wgan": "WGAN (Arjovsky et al., 2017): Wasserstein critic kept Lipschitz by weight clipping, "
+    "RMSprop, extra critic steps early on.",
+    "wgan_gp": "WGAN-GP (Gulrajani et al., 2017): Wasserstein critic with a gradient penalty, "
+    "no normalization.",
+    "wgan_div": "WGAN-div (Wu et al., 2018): Wasserstein critic with the k·E|grad D|^p "
+    "divergence penalty.",
     "lsgan": "LSGAN (Mao et al., 2016): DCGAN networks with least-squares losses.",
     "bgan": "BGAN (Hjelm et al., 2017): boundary-seeking generator loss on the discriminator's "
     "logit; MLP or DCGAN networks, optional discrete mode.",
