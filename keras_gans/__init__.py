@@ -31,6 +31,10 @@ MODELS = {
     "logit; MLP or DCGAN networks, optional discrete mode.",
     "dragan": "DRAGAN (Kodali et al., 2017): non-saturating GAN with a gradient penalty around "
     "perturbed real data.",
+    "ebgan": "EBGAN (Zhao et al., 2016): autoencoder discriminator whose reconstruction error is "
+    "an energy, with a margin and a pull-away term.",
+    "began": "BEGAN (Berthelot et al., 2017): autoencoder discriminator balanced against the "
+    "generator by an equilibrium controller k_t.",
     "relativistic_gan": "Relativistic GAN (Jolicoeur-Martineau, 2018): RSGAN, RaSGAN, "
     "RaLSGAN and RaHinge losses on DCGAN networks.",
     "softmax_gan": "Softmax GAN (Lin, 2017): one softmax over each batch's real and fake "

@@ -1,0 +1,140 @@
+"""BEGAN (Berthelot et al., 2017): the paper's networks, the k_t controller, saving, the CLI."""
+
+import os
+
+import keras
+import numpy as np
+import pytest
+
+from keras_gans import began
+
+from model_checks import assert_generates, assert_keras_round_trip, assert_trains_one_step
+from model_checks import layer_types
+
+IMAGE_SHAPE = (32, 32, 1)
+SMALL = dict(filters=8, hidden_dim=8)  # the paper's layout at a width that trains fast
+TINY_SHAPE = (16, 16, 1)  # two scales: the quickest model to compile
+
+
+def real_images(count=4, image_shape=IMAGE_SHAPE):
+    return np.random.default_rng(0).uniform(-1, 1, (count,) + image_shape).astype("float32")
+
+
+def convolutions(network):
+    return [layer for layer in network.layers if type(layer).__name__ == "Conv2D"]
+
+
+def test_networks_follow_the_paper_at_32_pixels():
+    n = 64
+    discriminator = began.build_discriminator(IMAGE_SHAPE, filters=n, hidden_dim=64)
+    # Encoder: c_n, then [c, c, c s2] at widths n, 2n (32 → 16 → 8), [c, c] at 3n; decoder: n.
+    widths = [layer.filters for layer in convolutions(discriminator)]
+    assert widths == [n, n, n, n, 2 * n, 2 * n, 2 * n, 3 * n, 3 * n] + [n] * 6 + [1]
+    strides = [layer.strides[0] for layer in convolutions(discriminator)]
+    assert [index for index, stride in enumerate(strides) if stride == 2] == [3, 6]
+    assert all(layer.kernel_size == (3, 3) for layer in convolutions(discriminator))
+    assert all(layer.activation.__name__ == "elu" for layer in convolutions(discriminator)[:-1])
+    assert [layer.units for layer in discriminator.layers if hasattr(layer, "units")] == [
+        64, 8 * 8 * n]
+    types = layer_types(discriminator)
+    assert "BatchNormalization" not in types
+    assert types.count("UpSampling2D") == 2
+    assert discriminator.output_shape == (None,) + IMAGE_SHAPE
+    assert convolutions(discriminator)[-1].activation.__name__ == "linear"
+
+    generator = began.build_generator(64, IMAGE_SHAPE, filters=n)
+    assert generator.input_shape == (None, 64)
+    assert [layer.filters for layer in convolutions(generator)] == [n] * 6 + [1]
+    assert "BatchNormalization" not in layer_types(generator)
+    assert generator.layers[-1].activation.__name__ == "tanh"
+
+
+def test_scales_follow_the_image_size():
+    discriminator = began.build_discriminator((64, 64, 3), **SMALL)
+    assert sum(layer.strides[0] == 2 for layer in convolutions(discriminator)) == 3
+    assert layer_types(discriminator).count("UpSampling2D") == 3
+    assert discriminator.output_shape == (None, 64, 64, 3)
+
+
+def test_skip_connections_concatenate_the_first_map_at_every_later_scale():
+    generator = began.build_generator(64, IMAGE_SHAPE, filters=8, skip=True)
+    concatenations = [layer for layer in generator.layers
+                      if type(layer).__name__ == "Concatenate"]
+    assert [layer.output.shape[1:] for layer in concatenations] == [(16, 16, 16), (32, 32, 16)]
+
+
+@pytest.mark.parametrize("image_shape", [(28, 28, 1), (32, 16, 1), (8, 8, 1)])
+def test_unsupported_sizes_are_refused_with_a_fix(image_shape):
+    with pytest.raises(ValueError, match="--image-size"):
+        began.BEGAN(image_shape=image_shape)
+
+
+@pytest.mark.parametrize("options", [dict(gamma=0.0), dict(gamma=1.5), dict(lambda_k=-1.0)])
+def test_bad_hyper_parameters_are_refused(options):
+    with pytest.raises(ValueError, match="Received"):
+        began.BEGAN(**options)
+
+
+def test_latent_is_uniform():
+    model = began.BEGAN(image_shape=IMAGE_SHAPE, **SMALL)
+    inputs = model.sample_inputs(256, seed=0)
+    assert inputs.shape == (256, 64)
+    assert inputs.min() >= -1.0 and inputs.max() <= 1.0 and inputs.min() < -0.9
+
+
+def reconstruction_loss(model, images):
+    reconstructions = keras.ops.convert_to_numpy(model.discriminator(images, training=False))
+    return float(np.mean(np.abs(images - reconstructions)))
+
+
+def test_one_step_moves_k_by_the_equilibrium_update_and_k_is_saved(tmp_path):
+    gamma, lambda_k = 0.7, 0.1
+    model = began.BEGAN(image_shape=TINY_SHAPE, gamma=gamma, lambda_k=lambda_k, skip=True,
+                        seed=0, filters=4, hidden_dim=4)
+    model.compile()
+    assert float(model.k) == 0.0
+    assert any(variable is model.k for variable in model.non_trainable_variables)
+    model.k.assign(0.5)
+    images = real_images(image_shape=TINY_SHAPE)
+    logs = {name: values[-1] for name, values in assert_trains_one_step(
+        model, images, batch_size=4).history.items()}
+    # L(x) is measured by the updated discriminator, which the step leaves as it is now.
+    real_loss, fake_loss = reconstruction_loss(model, images), logs["g_loss"]
+    expected_k = np.clip(0.5 + lambda_k * (gamma * real_loss - fake_loss), 0.0, 1.0)
+    assert float(model.k) == pytest.approx(expected_k, abs=1e-5)
+    assert float(model.k) != 0.5
+    assert logs["k"] == pytest.approx(expected_k, abs=1e-5)
+    assert logs["convergence"] == pytest.approx(
+        real_loss + abs(gamma * real_loss - fake_loss), abs=1e-5)
+    assert_generates(model, TINY_SHAPE)
+    # k_t is saved in .keras files, with the configuration and every optimizer slot.
+    model.k.assign(0.375)
+    restored = assert_keras_round_trip(model, str(tmp_path / "began.keras"))
+    assert float(restored.k) == 0.375
+    assert (restored.gamma, restored.lambda_k, restored.skip, restored.filters) == (
+        gamma, lambda_k, True, 4)
+
+
+def test_paper_optimizer_defaults():
+    model = began.BEGAN(image_shape=IMAGE_SHAPE, **SMALL)
+    model.compile()
+    for optimizer in (model.g_optimizer, model.d_optimizer):
+        assert float(optimizer.learning_rate) == pytest.approx(1e-4)
+        assert optimizer.beta_1 == 0.5 and optimizer.beta_2 == 0.999
+
+
+def test_learning_rates_halve_when_the_convergence_measure_stalls():
+    model = began.BEGAN(image_shape=IMAGE_SHAPE, **SMALL)
+    model.compile()
+    callback = began.HalveLearningRateOnPlateau(patience=2)
+    callback.set_model(model)
+    for epoch, convergence in enumerate([0.30, 0.25, 0.249, 0.26]):
+        callback.on_epoch_end(epoch, {"convergence": convergence})
+    for optimizer in (model.g_optimizer, model.d_optimizer):
+        assert float(optimizer.learning_rate) == pytest.approx(5e-5)
+
+
+def test_command_line_smoke_run(tmp_path):
+    assert began.main(["--dataset", "shapes", "--image-size", "16", "--smoke", "--filters", "8",
+                       "--out", str(tmp_path), "--verbose", "0"]) == 0
+    assert os.path.exists(tmp_path / "checkpoints" / "model.keras")
