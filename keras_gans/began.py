@@ -25,7 +25,7 @@ Networks (the paper's, scaled to the image size; 32 px: scales 32 → 16 → 8):
 - n = 64 filters, N_h = 64, γ = 0.5, λ_k = 0.001; Adam 1e-4 with β1 = 0.5 for both; batch 16.
 - `HalveLearningRateOnPlateau` halves both learning rates when the epoch mean of M stops
   improving (the paper halves the learning rate when M stalls). It is a callback for `fit()`;
-  the command line does not add it.
+  the command line adds it (`--lr-patience`, 2 epochs by default; 0 turns it off).
 - L(x) for the k_t update and for M is measured after the discriminator step, by the same
   discriminator that measures L(G(z_G)) in the generator step (one extra forward pass on the
   real batch: the engine's `minimize` returns only the loss).
@@ -357,6 +357,9 @@ def add_arguments(group):
                        help="λ_k, the gain of the k_t equilibrium update")
     group.add_argument("--skip", action="store_true",
                        help="the paper's decoder skip connections")
+    group.add_argument("--lr-patience", type=int, default=2,
+                       help="halve the learning rates after this many epochs without a 1%% "
+                            "improvement of the convergence measure M (0: never)")
 
 
 def build_model(args, image_shape):
@@ -371,6 +374,15 @@ def build_model(args, image_shape):
         skip=args.skip,
         seed=args.seed,
     )
+
+
+def model_callbacks(args):
+    """The paper's learning-rate halving on a plateau of M, unless `--lr-patience 0`."""
+    if args.lr_patience < 0:
+        raise cli.UsageError("--lr-patience must be at least 0 (0 turns the halving off).")
+    if args.lr_patience == 0:
+        return []
+    return [HalveLearningRateOnPlateau(patience=args.lr_patience, verbose=int(args.verbose > 0))]
 
 
 def main(argv=None):

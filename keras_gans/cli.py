@@ -266,9 +266,11 @@ def make_evaluation_callbacks(args):
     return [evaluation, best]
 
 
-def make_callbacks(args, resuming):
-    """Evaluation, sample grids, checkpoints, CSV metrics, TensorBoard logs, the NaN guard."""
-    callbacks = [gan_callbacks.StopOnNaN()] + make_evaluation_callbacks(args) + [
+def make_callbacks(args, resuming, model_callbacks=()):
+    """The NaN guard, the model's own callbacks (run before the checkpoint, so that what they
+    change is saved), evaluation, sample grids, checkpoints, CSV metrics, TensorBoard logs."""
+    callbacks = [gan_callbacks.StopOnNaN()] + list(model_callbacks)
+    callbacks += make_evaluation_callbacks(args) + [
         gan_callbacks.SampleGrid(
             os.path.join(args.out, "samples"),
             count=16 if args.smoke else 64,
@@ -317,7 +319,8 @@ def train(model_name, args, module):
     data = load_training_data(args, module.DEFAULTS.get("dataset", OFFLINE_DATASET))
     engine.set_mixed_precision(args.mixed_precision)
     keras.utils.set_random_seed(args.seed)
-    callbacks = make_callbacks(args, resuming=resume is not None)
+    model_callbacks = module.model_callbacks(args) if hasattr(module, "model_callbacks") else []
+    callbacks = make_callbacks(args, resuming=resume is not None, model_callbacks=model_callbacks)
     jit_compile = {"auto": "auto", "true": True, "false": False}[args.jit_compile]
     with engine.distribution_scope(args.strategy):
         if resume is not None:

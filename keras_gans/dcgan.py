@@ -41,6 +41,15 @@ def batch_normalization():
     )
 
 
+def layer_normalization():
+    """Layer normalization over the channels and pixels of each sample, with a per-channel
+    scale and offset (group normalization with one group), ε 1e-5."""
+    return layers.GroupNormalization(groups=1, epsilon=1e-5)
+
+
+NORMALIZATIONS = ("batch", "layer", None)
+
+
 def count_stages(image_size):
     """Number of stride-2 stages: halve while the size stays even and at least 8.
 
@@ -104,27 +113,33 @@ def build_generator(latent_dim=100, image_shape=(32, 32, 1), base_width=64, kern
 
 
 def build_discriminator(image_shape=(32, 32, 1), base_width=64, kernel_size=4,
-                        batch_norm=True):
+                        normalization="batch"):
     """DCGAN discriminator: conv s2 → LeakyReLU → [conv s2 → BN → LeakyReLU]… → fc 1 (logit).
 
     Args:
         image_shape: (size, size, channels) of the images.
         base_width: channels of the first convolution (64); each later stage doubles it.
         kernel_size: 4 (dcgan.torch) or 5 (the Theano code).
-        batch_norm: batch normalization after every convolution but the first.
+        normalization: what follows every convolution but the first: "batch" (the paper),
+            "layer" (per-sample layer normalization) or None.
 
     Returns:
         A functional `keras.Model` named "discriminator".
     """
+    if normalization not in NORMALIZATIONS:
+        raise ValueError(
+            f"Unknown discriminator normalization {normalization!r}: choose one of "
+            f"{NORMALIZATIONS}."
+        )
     stages = check_image_shape(image_shape)
     images = keras.Input(image_shape, name="images")
     x = images
     for stage in range(stages):
+        normalized = stage > 0 and normalization is not None
         x = layers.Conv2D(base_width * 2**stage, kernel_size, strides=2, padding="same",
-                          use_bias=stage == 0 or not batch_norm,
-                          kernel_initializer=weight_initializer())(x)
-        if stage > 0 and batch_norm:
-            x = batch_normalization()(x)
+                          use_bias=not normalized, kernel_initializer=weight_initializer())(x)
+        if normalized:
+            x = batch_normalization()(x) if normalization == "batch" else layer_normalization()(x)
         x = layers.LeakyReLU(0.2)(x)
     x = layers.Flatten()(x)
     logits = layers.Dense(1, kernel_initializer=weight_initializer(), dtype="float32",

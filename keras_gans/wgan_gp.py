@@ -44,6 +44,7 @@ from keras import layers
 from keras import ops
 
 from keras_gans import cli
+from keras_gans import dcgan
 from keras_gans import gan
 from keras_gans import losses
 
@@ -86,7 +87,7 @@ def normalize(x, normalization):
     if normalization == "batch":
         return layers.BatchNormalization(momentum=0.9, epsilon=1e-5)(x)
     if normalization == "layer":
-        return layers.GroupNormalization(groups=1, epsilon=1e-5)(x)
+        return dcgan.layer_normalization()(x)
     return x
 
 

@@ -38,15 +38,15 @@ TASKS = {
     "gan": dict(dataset="mnist", epochs=100, confident_threshold=0.6),
     "dcgan": dict(dataset="mnist32", epochs=20, confident_threshold=0.8),
     "lsgan": dict(dataset="mnist32", epochs=20, confident_threshold=0.8),
-    "wgan": dict(dataset="mnist", epochs=40, confident_threshold=0.8),
+    "wgan": dict(dataset="mnist", epochs=60, confident_threshold=0.8),
     "wgan_gp": dict(dataset="mnist", epochs=40, confident_threshold=0.8),
     "wgan_div": dict(dataset="mnist", epochs=40, confident_threshold=0.8),
-    "bgan": dict(dataset="mnist", epochs=30, confident_threshold=0.6),
+    "bgan": dict(dataset="mnist", epochs=60, confident_threshold=0.6),
     "dragan": dict(dataset="mnist32", epochs=20, confident_threshold=0.8),
     "ebgan": dict(dataset="mnist32", epochs=20, confident_threshold=0.8),
     "began": dict(dataset="mnist32", epochs=20, confident_threshold=0.8),
     "relativistic_gan": dict(dataset="mnist32", epochs=20, confident_threshold=0.8),
-    "softmax_gan": dict(dataset="mnist", epochs=30, confident_threshold=0.6),
+    "softmax_gan": dict(dataset="mnist", epochs=70, confident_threshold=0.6),
 }
 
 
@@ -151,6 +151,8 @@ def training_seconds(out):
 
 def evaluate_run(model_name, data_dir):
     """Evaluates the final checkpoint of the model's finished run; records its row and grid."""
+    import keras
+
     import keras_gans
     from keras_gans import evaluate
 
@@ -164,12 +166,12 @@ def evaluate_run(model_name, data_dir):
     grid = os.path.join(IMAGES_DIR, f"{model_name}_mnist.png")
     os.makedirs(IMAGES_DIR, exist_ok=True)
     shutil.copyfile(os.path.join(out, "samples", f"epoch_{config['epochs']:04d}.png"), grid)
-    step_images = config["batch_size"] * getattr(model, "real_batches_per_step", 1)
+    generator_optimizer = model.player_optimizers["g_optimizer"]  # counts only applied steps
     results.update(
         model=model_name, backend=config["backend"], dataset=config["dataset"],
         training_images=config["training_images"], batch_size=config["batch_size"],
         epochs=config["epochs"],
-        generator_steps=config["epochs"] * (config["training_images"] // step_images),
+        generator_steps=int(keras.ops.convert_to_numpy(generator_optimizer.iterations)),
         wall_seconds=round(training_seconds(out), 1), machine=machine(),
         date=time.strftime("%Y-%m-%d"), grid=os.path.relpath(grid, os.path.dirname(RESULTS_PAGE)),
         command=f"python scripts/results.py train {model_name} --epochs {config['epochs']} "

@@ -138,3 +138,26 @@ def test_command_line_smoke_run(tmp_path):
     assert began.main(["--dataset", "shapes", "--image-size", "16", "--smoke", "--filters", "8",
                        "--out", str(tmp_path), "--verbose", "0"]) == 0
     assert os.path.exists(tmp_path / "checkpoints" / "model.keras")
+
+
+def test_command_line_halves_learning_rates_and_saves_them(tmp_path, monkeypatch):
+    # A plateau callback that never sees an improvement halves at every epoch (patience 1);
+    # it runs before the checkpoint, so the saved optimizers carry the halved rates.
+    class NeverImproves(began.HalveLearningRateOnPlateau):
+        def __init__(self, **kwargs):
+            super().__init__(**dict(kwargs, min_delta=10.0))
+
+    monkeypatch.setattr(began, "HalveLearningRateOnPlateau", NeverImproves)
+    assert began.main(["--dataset", "shapes", "--image-size", "16", "--filters", "8",
+                       "--hidden-dim", "8", "--epochs", "2", "--steps-per-epoch", "1",
+                       "--batch-size", "8", "--limit", "16", "--lr-patience", "1",
+                       "--out", str(tmp_path), "--verbose", "0"]) == 0
+    restored = keras.saving.load_model(tmp_path / "checkpoints" / "model.keras")
+    for optimizer in (restored.g_optimizer, restored.d_optimizer):
+        assert float(optimizer.learning_rate) == pytest.approx(2.5e-5)
+
+
+def test_learning_rate_patience_is_checked(tmp_path):
+    assert began.main(["--dataset", "shapes", "--smoke", "--lr-patience", "-1",
+                       "--out", str(tmp_path), "--verbose", "0"]) == 2
+    assert not os.path.exists(tmp_path / "config.json")

@@ -53,15 +53,18 @@ def expected_discriminator_loss(kernel, real, fake, noise, alpha, gp_weight, sca
     return cross_entropy + gp_weight * np.mean((norms - 1.0) ** 2)
 
 
-def test_networks_are_b_dc32_without_batch_norm_in_the_discriminator():
+def test_networks_are_b_dc32_with_layer_norm_in_place_of_batch_norm():
     model = dragan.DRAGAN(image_shape=IMAGE_SHAPE)
     discriminator_types = layer_types(model.discriminator)
     assert "BatchNormalization" not in discriminator_types
+    normalizations = [layer for layer in model.discriminator.layers
+                      if type(layer).__name__ == "GroupNormalization"]
+    assert len(normalizations) == 2 and all(layer.groups == 1 for layer in normalizations)
     convolutions = [layer for layer in model.discriminator.layers
                     if type(layer).__name__ == "Conv2D"]
     assert [layer.filters for layer in convolutions] == [64, 128, 256]
-    assert all(layer.strides == (2, 2) and layer.kernel_size == (4, 4) and layer.use_bias
-               for layer in convolutions)
+    assert all(layer.strides == (2, 2) and layer.kernel_size == (4, 4) for layer in convolutions)
+    assert [layer.use_bias for layer in convolutions] == [True, False, False]
     assert discriminator_types.count("LeakyReLU") == 3
     assert all(layer.negative_slope == pytest.approx(0.2) for layer in model.discriminator.layers
                if type(layer).__name__ == "LeakyReLU")
@@ -79,8 +82,10 @@ def test_networks_are_b_dc32_without_batch_norm_in_the_discriminator():
 
 
 def test_bad_settings_are_refused_with_a_fix():
-    with pytest.raises(ValueError, match="batch_norm=False"):
+    with pytest.raises(ValueError, match="normalization='layer'"):
         dragan.DRAGAN(discriminator=dcgan.build_discriminator(IMAGE_SHAPE))
+    with pytest.raises(ValueError, match="discriminator_norm"):
+        dragan.DRAGAN(discriminator_norm="batch")
     with pytest.raises(ValueError, match="gp_weight"):
         dragan.DRAGAN(gp_weight=-1.0)
     with pytest.raises(ValueError, match="perturbation_scale"):
@@ -144,6 +149,19 @@ def test_discriminator_update_applies_the_cross_entropy_and_round_trips(tmp_path
     assert "BatchNormalization" not in layer_types(restored.discriminator)
 
 
+def test_plain_discriminator_has_no_normalization_and_is_kept_by_saving(tmp_path):
+    model = dragan.DRAGAN(image_shape=IMAGE_SHAPE, discriminator_norm=None)
+    types = layer_types(model.discriminator)
+    assert "BatchNormalization" not in types and "GroupNormalization" not in types
+    assert all(layer.use_bias for layer in model.discriminator.layers
+               if type(layer).__name__ == "Conv2D")
+    model.compile()
+    assert_trains_one_step(model, real_images(), batch_size=BATCH)
+    restored = assert_keras_round_trip(model, str(tmp_path / "plain.keras"))
+    assert restored.discriminator_norm is None
+    assert "GroupNormalization" not in layer_types(restored.discriminator)
+
+
 def test_paper_defaults():
     model = dragan.DRAGAN()
     assert model.gp_weight == 10.0 and model.perturbation_scale == 0.5
@@ -158,9 +176,12 @@ def test_paper_defaults():
 def test_command_line_smoke_run(tmp_path):
     out = tmp_path / "run"
     code = dragan.main(["--dataset", "shapes", "--smoke", "--out", str(out), "--verbose", "0",
-                        "--gp-weight", "5"])
+                        "--gp-weight", "5", "--discriminator-norm", "none"])
     assert code == 0
     assert os.path.exists(out / "checkpoints" / "model.keras")
     with open(out / "config.json") as file:
         config = json.load(file)
     assert config["gp_weight"] == 5.0 and config["perturbation_scale"] == 0.5
+    assert config["discriminator_norm"] == "none"
+    restored = keras.saving.load_model(out / "checkpoints" / "model.keras")
+    assert restored.discriminator_norm is None
