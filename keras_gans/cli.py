@@ -127,7 +127,9 @@ def run(model_name, argv=None):
     - `add_arguments(group)`: adds its own flags;
     - `build_model(args, image_shape)`: the model; may raise ValueError for settings the
       networks cannot take (the message is shown as is);
-    - `compile_model(model, args, **options)`: compiles it with this run's settings.
+    - `compile_model(model, args, **options)`: compiles it with this run's settings;
+    - optionally `model_callbacks(args)`: the model's own callbacks (such as BEGAN's learning
+      rate halving); they run before the checkpoint at the end of every epoch.
     """
     module = keras_gans.get_module(model_name)
     argv = list(sys.argv[1:] if argv is None else argv)
