@@ -3,6 +3,7 @@
 import json
 import math
 import os
+import time
 
 import keras
 import numpy as np
@@ -81,21 +82,28 @@ class Checkpoint(keras.callbacks.Callback):
     """Saves `model.keras` and `state.json` into `directory` at the end of every epoch.
 
     The `.keras` file holds the networks, every player optimizer's state and the model's
-    random state; `state.json` records how many epochs are done. `resume_state(directory)`
-    reads both back, and `fit(..., initial_epoch=state["epoch"])` continues the run. Files are
-    written under a temporary name and then renamed, so an interrupted save never leaves a
-    broken checkpoint.
+    random state; `state.json` records how many epochs are done and the training wall time so
+    far, in seconds, over every segment of a resumed run. `resume_state(directory)` reads both
+    back, and `fit(..., initial_epoch=state["epoch"])` continues the run. Files are written
+    under a temporary name and then renamed, so an interrupted save never leaves a broken
+    checkpoint.
 
     Args:
         directory: the checkpoint folder.
+        elapsed_seconds: training time of the earlier segments of a resumed run.
     """
 
     MODEL_FILE = "model.keras"
     STATE_FILE = "state.json"
 
-    def __init__(self, directory):
+    def __init__(self, directory, elapsed_seconds=0.0):
         super().__init__()
         self.directory = directory
+        self.elapsed_seconds = float(elapsed_seconds)
+        self.segment_start = None
+
+    def on_train_begin(self, logs=None):
+        self.segment_start = time.monotonic()
 
     def on_epoch_end(self, epoch, logs=None):
         os.makedirs(self.directory, exist_ok=True)
@@ -103,7 +111,12 @@ class Checkpoint(keras.callbacks.Callback):
         temporary = os.path.join(self.directory, "partial.keras")
         self.model.save(temporary)
         os.replace(temporary, model_path)
-        state = {"epoch": epoch + 1, "logs": {k: float(v) for k, v in (logs or {}).items()}}
+        segment_seconds = time.monotonic() - (self.segment_start or time.monotonic())
+        state = {
+            "epoch": epoch + 1,
+            "training_seconds": round(self.elapsed_seconds + segment_seconds, 1),
+            "logs": {k: float(v) for k, v in (logs or {}).items()},
+        }
         state_path = os.path.join(self.directory, self.STATE_FILE)
         with open(state_path + ".partial", "w") as file:
             json.dump(state, file, indent=2)

@@ -268,7 +268,7 @@ def make_evaluation_callbacks(args):
     return [evaluation, best]
 
 
-def make_callbacks(args, resuming, model_callbacks=()):
+def make_callbacks(args, previous_state=None, model_callbacks=()):
     """The NaN guard, the model's own callbacks (run before the checkpoint, so that what they
     change is saved), evaluation, sample grids, checkpoints, CSV metrics, TensorBoard logs."""
     callbacks = [gan_callbacks.StopOnNaN()] + list(model_callbacks)
@@ -279,8 +279,10 @@ def make_callbacks(args, resuming, model_callbacks=()):
             every=args.sample_every,
             seed=args.seed,
         ),
-        gan_callbacks.Checkpoint(os.path.join(args.out, "checkpoints")),
-        keras.callbacks.CSVLogger(os.path.join(args.out, "metrics.csv"), append=resuming),
+        gan_callbacks.Checkpoint(os.path.join(args.out, "checkpoints"),
+                                 elapsed_seconds=(previous_state or {}).get("training_seconds", 0)),
+        keras.callbacks.CSVLogger(os.path.join(args.out, "metrics.csv"),
+                                  append=previous_state is not None),
     ]
     try:
         import tensorboard  # noqa: F401
@@ -322,7 +324,8 @@ def train(model_name, args, module):
     engine.set_mixed_precision(args.mixed_precision)
     keras.utils.set_random_seed(args.seed)
     model_callbacks = module.model_callbacks(args) if hasattr(module, "model_callbacks") else []
-    callbacks = make_callbacks(args, resuming=resume is not None, model_callbacks=model_callbacks)
+    callbacks = make_callbacks(args, previous_state=resume[1] if resume else None,
+                               model_callbacks=model_callbacks)
     jit_compile = {"auto": "auto", "true": True, "false": False}[args.jit_compile]
     with engine.distribution_scope(args.strategy):
         if resume is not None:

@@ -61,6 +61,8 @@ def parse_arguments(argv=None):
     train.add_argument("--backend", default=os.environ.get("KERAS_BACKEND", "tensorflow"))
     train.add_argument("--data-dir", default=MNIST_DIR)
     train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--resume", action="store_true",
+                       help="continue the model's finished run up to --epochs")
     again = commands.add_parser("evaluate", help="evaluate the finished run of `train` again")
     again.add_argument("model", choices=sorted(TASKS))
     again.add_argument("--data-dir", default=MNIST_DIR)
@@ -129,7 +131,8 @@ def train(args):
     epochs = args.epochs or task["epochs"]
     command = [sys.executable, "-m", f"keras_gans.{args.model}", "--dataset", task["dataset"],
                "--data-dir", args.data_dir, "--epochs", str(epochs), "--seed", str(args.seed),
-               "--out", run_folder(args.model), "--overwrite", "--verbose", "2"]
+               "--out", run_folder(args.model), "--verbose", "2",
+               "--resume" if args.resume else "--overwrite"]
     environment = dict(os.environ, KERAS_BACKEND=args.backend, TF_CPP_MIN_LOG_LEVEL="3")
     code = subprocess.call(command, cwd=ROOT, env=environment)
     if code:
@@ -143,10 +146,26 @@ def run_folder(model_name):
 
 
 def training_seconds(out):
-    """Wall time of a finished run: from its start (config.json) to its last checkpoint."""
+    """Training wall time of a finished run, summed over its resumed segments.
+
+    Runs from before the checkpoint kept the time count: from the start (config.json) to the
+    last checkpoint.
+    """
+    with open(os.path.join(out, "checkpoints", "state.json")) as file:
+        state = json.load(file)
+    if "training_seconds" in state:
+        return state["training_seconds"]
     with open(os.path.join(out, "config.json")) as file:
         started = time.mktime(time.strptime(json.load(file)["started"], "%Y-%m-%d %H:%M:%S"))
     return os.path.getmtime(os.path.join(out, "checkpoints", "state.json")) - started
+
+
+def latest_config(out):
+    """The settings of the run's last segment (config_resume_*.json after a resume)."""
+    names = sorted(name for name in os.listdir(out)
+                   if name == "config.json" or name.startswith("config_resume_"))
+    with open(os.path.join(out, names[-1])) as file:
+        return json.load(file)
 
 
 def evaluate_run(model_name, data_dir):
@@ -157,8 +176,7 @@ def evaluate_run(model_name, data_dir):
     from keras_gans import evaluate
 
     out = run_folder(model_name)
-    with open(os.path.join(out, "config.json")) as file:
-        config = json.load(file)
+    config = latest_config(out)
     extractor, reference = held_out_reference(data_dir)
     model = keras_gans.load_model(os.path.join(out, "checkpoints", "model.keras"))
     results = evaluate.evaluate_model(model, extractor, reference, count=SAMPLES, seed=0)

@@ -48,6 +48,7 @@ def test_resumed_run_matches_an_uninterrupted_run(tmp_path):
     assert run_gan(tmp_path / "parts", "--epochs", "2", "--resume") == 0
     state = json.loads((tmp_path / "parts/checkpoints/state.json").read_text())
     assert state["epoch"] == 2
+    assert state["training_seconds"] > 0
     assert (tmp_path / "parts/samples/epoch_0002.png").exists()
     assert len((tmp_path / "parts/metrics.csv").read_text().strip().splitlines()) == 3
     whole = keras.saving.load_model(tmp_path / "whole/checkpoints/model.keras")
@@ -56,6 +57,17 @@ def test_resumed_run_matches_an_uninterrupted_run(tmp_path):
                                 parts.variables + parts.optimizer.variables):
         np.testing.assert_allclose(keras.ops.convert_to_numpy(expected),
                                    keras.ops.convert_to_numpy(actual), rtol=1e-5, atol=1e-6)
+
+
+def test_training_seconds_add_up_over_resumed_segments(tmp_path):
+    assert run_gan(tmp_path, "--epochs", "1") == 0
+    state_path = tmp_path / "checkpoints/state.json"
+    state = json.loads(state_path.read_text())
+    assert 0 < state["training_seconds"] < 600
+    state["training_seconds"] = 1000.0  # as if the first segment had taken 1,000 s
+    state_path.write_text(json.dumps(state))
+    assert run_gan(tmp_path, "--epochs", "2", "--resume") == 0
+    assert 1000 < json.loads(state_path.read_text())["training_seconds"] < 1600
 
 
 def test_previous_run_is_never_overwritten(tmp_path, capsys):
