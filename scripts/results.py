@@ -274,7 +274,7 @@ MODELS = {
     "wgan_gp": ("WGAN-GP", "Gulrajani et al., 2017", "B-DC28, gradient penalty"),
     "wgan_div": ("WGAN-div", "Wu et al., 2018", "B-DC28, Wasserstein divergence"),
     "bgan": ("BGAN", "Hjelm et al., 2017", "MLP, boundary-seeking loss"),
-    "dragan": ("DRAGAN", "Kodali et al., 2017", "DCGAN, local gradient penalty"),
+    "dragan": ("DRAGAN", "Kodali et al., 2017", "DCGAN with layer norm in D, local gradient penalty"),
     "ebgan": ("EBGAN", "Zhao et al., 2016", "autoencoder D, pull-away term"),
     "began": ("BEGAN", "Berthelot et al., 2017", "autoencoder D, equilibrium control"),
     "relativistic_gan": ("Relativistic GAN", "Jolicoeur-Martineau, 2018",
@@ -297,25 +297,26 @@ def registered_models():
 
 def models_table():
     """The README's table: one row per registered model, with its measured FCD and grid."""
-    lines = ["| model | module | paper | networks | FCD ↓ | confident ≥ 0.9 | class shares | "
-             "samples |", "|---|---|---|---|---|---|---|---|"]
+    lines = ["| model | module | paper | networks | training | FCD ↓ | confident ≥ 0.9 | "
+             "class shares | samples |", "|---|---|---|---|---|---|---|---|---|"]
     if os.path.exists(os.path.join(RESULTS_DIR, "references.json")):
         refs = read_json("references")
         for name, label in (("real_vs_real", "*real digits*"),
                             ("pixel_gaussian", "*per-pixel Gaussian baseline*")):
             row = refs[name]
-            lines.append(f"| {label} | | | | {row['fcd']:.2f} | "
+            lines.append(f"| {label} | | | | | {row['fcd']:.2f} | "
                          f"{row['confident_fraction']:.1%} | {shares(row)} | |")
     for module, (model, paper, networks) in MODELS.items():
         if module not in registered_models():
             continue
         path = os.path.join(RESULTS_DIR, f"{module}.json")
         if not os.path.exists(path):
-            lines.append(f"| {model} | `{module}` | {paper} | {networks} | – | – | – | |")
+            lines.append(f"| {model} | `{module}` | {paper} | {networks} | – | – | – | – | |")
             continue
         row = read_json(module)
         lines.append(
-            f"| {model} | `{module}` | {paper} | {networks} | {row['fcd']:.2f} | "
+            f"| {model} | `{module}` | {paper} | {networks} | "
+            f"{row['epochs']} ep, {row['generator_steps']:,} G steps | {row['fcd']:.2f} | "
             f"{row['confident_fraction']:.1%} | {shares(row)} | "
             f"[grid](docs/{row['grid']}) |")
     return "\n".join(lines)
