@@ -39,14 +39,14 @@ TASKS = {
     "dcgan": dict(dataset="mnist32", epochs=20, confident_threshold=0.8),
     "lsgan": dict(dataset="mnist32", epochs=20, confident_threshold=0.8),
     "wgan": dict(dataset="mnist", epochs=60, confident_threshold=0.8),
-    "wgan_gp": dict(dataset="mnist", epochs=40, confident_threshold=0.8),
+    "wgan_gp": dict(dataset="mnist", epochs=80, confident_threshold=0.8),
     "wgan_div": dict(dataset="mnist", epochs=40, confident_threshold=0.8),
-    "bgan": dict(dataset="mnist", epochs=60, confident_threshold=0.6),
+    "bgan": dict(dataset="mnist", epochs=200, confident_threshold=0.6),
     "dragan": dict(dataset="mnist32", epochs=20, confident_threshold=0.8),
     "ebgan": dict(dataset="mnist32", epochs=20, confident_threshold=0.8),
-    "began": dict(dataset="mnist32", epochs=20, confident_threshold=0.8),
+    "began": dict(dataset="mnist32", epochs=8, confident_threshold=0.8),
     "relativistic_gan": dict(dataset="mnist32", epochs=20, confident_threshold=0.8),
-    "softmax_gan": dict(dataset="mnist", epochs=70, confident_threshold=0.6),
+    "softmax_gan": dict(dataset="mnist", epochs=200, confident_threshold=0.6),
 }
 
 
