@@ -46,7 +46,7 @@ TASKS = {
     "ebgan": dict(dataset="mnist32", epochs=20, confident_threshold=0.8),
     "began": dict(dataset="mnist32", epochs=8, confident_threshold=0.8),
     "relativistic_gan": dict(dataset="mnist32", epochs=20, confident_threshold=0.8),
-    "softmax_gan": dict(dataset="mnist", epochs=200, confident_threshold=0.6),
+    "softmax_gan": dict(dataset="mnist", epochs=500, confident_threshold=0.6),
 }
 
 
