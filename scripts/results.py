@@ -38,7 +38,7 @@ TASKS = {
     "gan": dict(dataset="mnist", epochs=100, confident_threshold=0.6),
     "dcgan": dict(dataset="mnist32", epochs=20, confident_threshold=0.8),
     "lsgan": dict(dataset="mnist32", epochs=20, confident_threshold=0.8),
-    "wgan": dict(dataset="mnist", epochs=60, confident_threshold=0.8),
+    "wgan": dict(dataset="mnist", epochs=120, confident_threshold=0.8),
     "wgan_gp": dict(dataset="mnist", epochs=80, confident_threshold=0.8),
     "wgan_div": dict(dataset="mnist", epochs=40, confident_threshold=0.8),
     "bgan": dict(dataset="mnist", epochs=200, confident_threshold=0.6),
