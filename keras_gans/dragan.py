@@ -36,6 +36,7 @@ from keras import ops
 from keras_gans import cli
 from keras_gans import dcgan
 from keras_gans import gan
+from keras_gans import layers as gan_layers
 from keras_gans import losses
 
 
@@ -51,18 +52,6 @@ def check_penalty_settings(gp_weight, perturbation_scale):
             f"The perturbation scale must be at least 0 (the paper uses 0.5). "
             f"Received: perturbation_scale={perturbation_scale}"
         )
-
-
-def check_no_batch_normalization(discriminator):
-    """Raises ValueError when the discriminator normalizes over the batch."""
-    for layer in discriminator._flatten_layers(include_self=False):
-        if isinstance(layer, keras.layers.BatchNormalization):
-            raise ValueError(
-                "DRAGAN's gradient penalty is per sample, so its discriminator must not use "
-                "batch normalization: build it with "
-                "dcgan.build_discriminator(image_shape, normalization='layer') or "
-                f"normalization=None. Received a discriminator with the layer {layer.name!r}."
-            )
 
 
 def check_discriminator_norm(discriminator_norm):
@@ -126,7 +115,11 @@ class DRAGAN(dcgan.DCGAN):
         discriminator = discriminator or dcgan.build_discriminator(
             image_shape, kernel_size=kernel_size, normalization=discriminator_norm
         )
-        check_no_batch_normalization(discriminator)
+        gan_layers.check_no_batch_normalization(
+            discriminator, "DRAGAN",
+            "build it with dcgan.build_discriminator(image_shape, normalization='layer') or "
+            "normalization=None",
+        )
         super().__init__(
             latent_dim=latent_dim,
             image_shape=image_shape,

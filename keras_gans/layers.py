@@ -84,6 +84,26 @@ class InstanceNormalization(layers.Layer):
         return config
 
 
+def check_no_batch_normalization(network, model_name, fix):
+    """Raises ValueError when `network` holds batch normalization.
+
+    Models whose gradient penalty is taken per sample (WGAN-GP, WGAN-div, DRAGAN) must not
+    couple the samples of a batch through batch statistics.
+
+    Args:
+        network: the critic or discriminator to check.
+        model_name: the model's name, for the message.
+        fix: what the user should do instead, for the message.
+    """
+    for layer in network._flatten_layers(include_self=False):
+        if isinstance(layer, layers.BatchNormalization):
+            raise ValueError(
+                f"{model_name}'s gradient penalty is taken per sample, so its {network.name} "
+                f"must not use batch normalization: {fix}. Received a {network.name} with the "
+                f"layer {layer.name!r}."
+            )
+
+
 def _padding_pair(padding):
     """Returns `padding` as (pad_height, pad_width) of non-negative ints, or raises."""
     pair = (padding, padding) if isinstance(padding, int) else padding

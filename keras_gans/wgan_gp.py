@@ -46,6 +46,7 @@ from keras import ops
 from keras_gans import cli
 from keras_gans import dcgan
 from keras_gans import gan
+from keras_gans import layers as gan_layers
 from keras_gans import losses
 
 NORMALIZATIONS = (None, "batch", "layer")
@@ -168,13 +169,8 @@ def build_critic(image_shape=(28, 28, 1), normalization=None):
 
 def check_no_batch_normalization(critic, model_name):
     """Raises ValueError when a critic that gets a gradient penalty uses batch norm."""
-    for layer in critic._flatten_layers(include_self=False):
-        if isinstance(layer, layers.BatchNormalization):
-            raise ValueError(
-                f"{model_name}'s gradient penalty is taken per sample, so its critic must not "
-                "use batch normalization: use critic_norm='layer' or None. Received a critic "
-                f"with the layer {layer.name!r}."
-            )
+    gan_layers.check_no_batch_normalization(critic, model_name,
+                                            "use critic_norm='layer' or None")
 
 
 # ------------------------------------------------------------------------------------------

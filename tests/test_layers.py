@@ -354,3 +354,16 @@ def test_spectral_normalization_bad_arguments(kwargs, message):
     kwargs = {"layer": keras.layers.Dense(2), **kwargs}
     with pytest.raises(ValueError, match=message):
         SpectralNormalization(**kwargs)
+
+
+def test_check_no_batch_normalization_names_the_layer_and_the_fix():
+    from keras_gans.layers import check_no_batch_normalization
+
+    images = keras.Input((8, 8, 1))
+    plain = keras.Model(images, keras.layers.Conv2D(2, 3)(images), name="critic")
+    check_no_batch_normalization(plain, "WGAN-GP", "use critic_norm='layer'")
+    normalized = keras.Model(
+        images, keras.layers.BatchNormalization(name="bn")(keras.layers.Conv2D(2, 3)(images)),
+        name="critic")
+    with pytest.raises(ValueError, match=r"WGAN-GP.*critic.*use critic_norm='layer'.*'bn'"):
+        check_no_batch_normalization(normalized, "WGAN-GP", "use critic_norm='layer'")
