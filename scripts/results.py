@@ -160,12 +160,30 @@ def training_seconds(out):
     return os.path.getmtime(os.path.join(out, "checkpoints", "state.json")) - started
 
 
-def latest_config(out):
-    """The settings of the run's last segment (config_resume_*.json after a resume)."""
+def segment_configs(out):
+    """The settings of each segment of the run, in order (config_resume_*.json after resumes)."""
     names = sorted(name for name in os.listdir(out)
                    if name == "config.json" or name.startswith("config_resume_"))
-    with open(os.path.join(out, names[-1])) as file:
-        return json.load(file)
+    configs = []
+    for name in names:
+        with open(os.path.join(out, name)) as file:
+            configs.append(json.load(file))
+    return configs
+
+
+def latest_config(out):
+    """The settings of the run's last segment."""
+    return segment_configs(out)[-1]
+
+
+def run_command(model_name, configs):
+    """The `results.py train` commands that made the run: one per segment, joined by "; "."""
+    commands = []
+    for index, config in enumerate(configs):
+        resume = " --resume" if index else ""
+        commands.append(f"python scripts/results.py train {model_name} --epochs "
+                        f"{config['epochs']}{resume} --backend {config['backend']}")
+    return "; ".join(commands)
 
 
 def evaluate_run(model_name, data_dir):
@@ -176,7 +194,8 @@ def evaluate_run(model_name, data_dir):
     from keras_gans import evaluate
 
     out = run_folder(model_name)
-    config = latest_config(out)
+    configs = segment_configs(out)
+    config = configs[-1]
     extractor, reference = held_out_reference(data_dir)
     model = keras_gans.load_model(os.path.join(out, "checkpoints", "model.keras"))
     results = evaluate.evaluate_model(model, extractor, reference, count=SAMPLES, seed=0)
@@ -192,8 +211,7 @@ def evaluate_run(model_name, data_dir):
         generator_steps=int(keras.ops.convert_to_numpy(generator_optimizer.iterations)),
         wall_seconds=round(training_seconds(out), 1), machine=machine(),
         date=time.strftime("%Y-%m-%d"), grid=os.path.relpath(grid, os.path.dirname(RESULTS_PAGE)),
-        command=f"python scripts/results.py train {model_name} --epochs {config['epochs']} "
-        f"--backend {config['backend']}",
+        command=run_command(model_name, configs),
     )
     write_json(model_name, results)
     print(json.dumps(results, indent=2))
@@ -236,6 +254,17 @@ def quality_table():
             f"{met}/{len(row['criteria'])}"
             + (f" (not: {', '.join(failed)})" if failed else "")
             + f" | [grid]({row['grid']}) |")
+    return "\n".join(lines)
+
+
+def commands_list():
+    """The markdown list of the commands that made each model row (one per resumed segment)."""
+    lines = ["Commands that made the rows (runs in several segments list one command per "
+             "segment; a resumed run continues exactly where its checkpoint stopped):", ""]
+    for path in sorted(glob.glob(os.path.join(RESULTS_DIR, "*.json"))):
+        name = os.path.splitext(os.path.basename(path))[0]
+        if name != "references":
+            lines.append(f"- **{name}**: `{read_json(name)['command']}`")
     return "\n".join(lines)
 
 
@@ -339,6 +368,7 @@ def replace_between_markers(path, tables):
 def render():
     """Rewrites the generated tables of docs/RESULTS.md and of the README."""
     replace_between_markers(RESULTS_PAGE, (("quality", quality_table()),
+                                           ("commands", commands_list()),
                                            ("speed", speed_table())))
     replace_between_markers(os.path.join(ROOT, "README.md"), (("models", models_table()),))
     return 0

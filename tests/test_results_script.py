@@ -1,0 +1,40 @@
+"""scripts/results.py: the record of how a row's run was made."""
+
+import importlib.util
+import json
+import os
+
+SCRIPT = os.path.join(os.path.dirname(os.path.dirname(__file__)), "scripts", "results.py")
+
+
+def load_script():
+    spec = importlib.util.spec_from_file_location("results_script", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def write_config(folder, name, epochs):
+    with open(folder / name, "w") as file:
+        json.dump({"epochs": epochs, "backend": "tensorflow"}, file)
+
+
+def test_a_resumed_run_records_one_command_per_segment(tmp_path):
+    results = load_script()
+    write_config(tmp_path, "config.json", 40)
+    write_config(tmp_path, "config_resume_0200.json", 500)
+    write_config(tmp_path, "config_resume_0040.json", 200)
+    configs = results.segment_configs(str(tmp_path))
+    assert [config["epochs"] for config in configs] == [40, 200, 500]
+    assert results.latest_config(str(tmp_path))["epochs"] == 500
+    assert results.run_command("wgan_gp", configs) == (
+        "python scripts/results.py train wgan_gp --epochs 40 --backend tensorflow; "
+        "python scripts/results.py train wgan_gp --epochs 200 --resume --backend tensorflow; "
+        "python scripts/results.py train wgan_gp --epochs 500 --resume --backend tensorflow")
+
+
+def test_a_single_run_records_one_command(tmp_path):
+    results = load_script()
+    write_config(tmp_path, "config.json", 20)
+    assert results.run_command("dcgan", results.segment_configs(str(tmp_path))) == (
+        "python scripts/results.py train dcgan --epochs 20 --backend tensorflow")
