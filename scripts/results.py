@@ -44,7 +44,7 @@ TASKS = {
     "bgan": dict(dataset="mnist", epochs=200, confident_threshold=0.6),
     "dragan": dict(dataset="mnist32", epochs=20, confident_threshold=0.8),
     "ebgan": dict(dataset="mnist32", epochs=20, confident_threshold=0.8),
-    "began": dict(dataset="mnist32", epochs=4, confident_threshold=0.8),
+    "began": dict(dataset="mnist32", epochs=20, confident_threshold=0.8),
     "relativistic_gan": dict(dataset="mnist32", epochs=20, confident_threshold=0.8),
     "softmax_gan": dict(dataset="mnist", epochs=500, confident_threshold=0.6),
 }
