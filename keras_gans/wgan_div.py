@@ -22,6 +22,7 @@ Not copied from PyTorch-GAN's `wgan_div`: its MLP networks and its unused `clip_
 import keras
 
 from keras_gans import cli
+from keras_gans import layers
 from keras_gans import losses
 from keras_gans import wgan_gp
 
@@ -74,7 +75,10 @@ class WGANDiv(wgan_gp.WassersteinGAN):
                 f"penalty_power={penalty_power}"
             )
         discriminator = discriminator or wgan_gp.build_critic(image_shape)
-        wgan_gp.check_no_batch_normalization(discriminator, "WGAN-div")
+        layers.check_no_batch_normalization(
+            discriminator, "WGAN-div",
+            "leave discriminator out for the paper's critic, or build one with "
+            "wgan_gp.build_critic(image_shape, normalization='layer')")
         super().__init__(latent_dim=latent_dim, image_shape=image_shape, generator=generator,
                          discriminator=discriminator, n_critic=n_critic, seed=seed, **kwargs)
         self.penalty_weight = float(penalty_weight)

@@ -167,12 +167,6 @@ def build_critic(image_shape=(28, 28, 1), normalization=None):
     return keras.Model(images, scores, name="critic")
 
 
-def check_no_batch_normalization(critic, model_name):
-    """Raises ValueError when a critic that gets a gradient penalty uses batch norm."""
-    gan_layers.check_no_batch_normalization(critic, model_name,
-                                            "use critic_norm='layer' or None")
-
-
 # ------------------------------------------------------------------------------------------
 # The Wasserstein training step shared by WGAN, WGAN-GP and WGAN-div
 # ------------------------------------------------------------------------------------------
@@ -344,7 +338,9 @@ class WGANGP(WassersteinGAN):
                              f"Received: gp_weight={gp_weight}")
         generator = generator or build_generator(latent_dim, image_shape)
         discriminator = discriminator or build_critic(image_shape, normalization=critic_norm)
-        check_no_batch_normalization(discriminator, "WGAN-GP")
+        gan_layers.check_no_batch_normalization(discriminator, "WGAN-GP",
+                                                "use critic_norm='layer' or None, or pass a critic "
+                                                "without it")
         super().__init__(latent_dim=latent_dim, image_shape=image_shape, generator=generator,
                          discriminator=discriminator, n_critic=n_critic, seed=seed, **kwargs)
         self.gp_weight = float(gp_weight)

@@ -38,3 +38,12 @@ def test_a_single_run_records_one_command(tmp_path):
     write_config(tmp_path, "config.json", 20)
     assert results.run_command("dcgan", results.segment_configs(str(tmp_path))) == (
         "python scripts/results.py train dcgan --epochs 20 --backend tensorflow")
+
+
+def test_segments_follow_their_starting_epoch_past_four_digits(tmp_path):
+    results = load_script()
+    write_config(tmp_path, "config.json", 2000)
+    write_config(tmp_path, "config_resume_10000.json", 12000)
+    write_config(tmp_path, "config_resume_2000.json", 10000)
+    configs = results.segment_configs(str(tmp_path))
+    assert [config["epochs"] for config in configs] == [2000, 10000, 12000]

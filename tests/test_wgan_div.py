@@ -54,6 +54,10 @@ def test_networks_have_no_normalization():
     assert model.generator.output_shape == (None,) + IMAGE_SHAPE
     with pytest.raises(ValueError, match="batch normalization"):
         wgan_div.WGANDiv(discriminator=wgan_gp.build_critic(IMAGE_SHAPE, "batch"))
+    # The fix names WGAN-div's own way out: it has no critic_norm argument.
+    with pytest.raises(ValueError, match=r"WGAN-div.*build_critic\(image_shape, "
+                                         r"normalization='layer'\)"):
+        wgan_div.WGANDiv(discriminator=wgan_gp.build_critic(IMAGE_SHAPE, "batch"))
     with pytest.raises(ValueError, match="penalty_points"):
         wgan_div.WGANDiv(penalty_points="real")
 
