@@ -136,6 +136,17 @@ def replica_mean(value):
     return replica_sum_value(value) / count
 
 
+def sync_training_state(model):
+    """Writes the training state back into `model`'s variables, for a callback mid-epoch.
+
+    During `fit()` the JAX backend keeps the variables in its own training state and syncs them
+    into the model only at epoch ends; a batch callback that runs the model calls this first.
+    TensorFlow and PyTorch update the variables in place, so it does nothing there.
+    """
+    if BACKEND == "jax" and getattr(model, "_jax_state", None) is not None:
+        model.jax_state_sync()
+
+
 @keras.saving.register_keras_serializable(package="keras_gans")
 class GAN(keras.Model):
     """Base class of every model of the library: several players, one optimizer each.

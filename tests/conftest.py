@@ -1,5 +1,6 @@
 """Shared test settings: quiet TensorFlow, the shared MNIST folder, small models."""
 
+import importlib.util
 import os
 import pathlib
 
@@ -9,6 +10,7 @@ import keras  # noqa: E402
 import pytest  # noqa: E402
 
 MNIST_DIR = pathlib.Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist"
+SCRIPTS_DIR = pathlib.Path(__file__).resolve().parents[1] / "scripts"
 BACKEND = keras.backend.backend()
 
 
@@ -18,3 +20,14 @@ def mnist_dir():
     if not (MNIST_DIR / "t10k-images-idx3-ubyte.gz").exists():
         pytest.skip(f"the shared MNIST folder {MNIST_DIR} is absent")
     return str(MNIST_DIR)
+
+
+@pytest.fixture
+def load_script():
+    """Imports a file of scripts/ by its name, e.g. `load_script("results")`."""
+    def load(name):
+        spec = importlib.util.spec_from_file_location(f"{name}_script", SCRIPTS_DIR / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+    return load

@@ -1,17 +1,6 @@
 """scripts/results.py: the record of how a row's run was made."""
 
-import importlib.util
 import json
-import os
-
-SCRIPT = os.path.join(os.path.dirname(os.path.dirname(__file__)), "scripts", "results.py")
-
-
-def load_script():
-    spec = importlib.util.spec_from_file_location("results_script", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def write_config(folder, name, epochs):
@@ -19,8 +8,8 @@ def write_config(folder, name, epochs):
         json.dump({"epochs": epochs, "backend": "tensorflow"}, file)
 
 
-def test_a_resumed_run_records_one_command_per_segment(tmp_path):
-    results = load_script()
+def test_a_resumed_run_records_one_command_per_segment(tmp_path, load_script):
+    results = load_script("results")
     write_config(tmp_path, "config.json", 40)
     write_config(tmp_path, "config_resume_0200.json", 500)
     write_config(tmp_path, "config_resume_0040.json", 200)
@@ -33,15 +22,15 @@ def test_a_resumed_run_records_one_command_per_segment(tmp_path):
         "python scripts/results.py train wgan_gp --epochs 500 --resume --backend tensorflow")
 
 
-def test_a_single_run_records_one_command(tmp_path):
-    results = load_script()
+def test_a_single_run_records_one_command(tmp_path, load_script):
+    results = load_script("results")
     write_config(tmp_path, "config.json", 20)
     assert results.run_command("dcgan", results.segment_configs(str(tmp_path))) == (
         "python scripts/results.py train dcgan --epochs 20 --backend tensorflow")
 
 
-def test_segments_follow_their_starting_epoch_past_four_digits(tmp_path):
-    results = load_script()
+def test_segments_follow_their_starting_epoch_past_four_digits(tmp_path, load_script):
+    results = load_script("results")
     write_config(tmp_path, "config.json", 2000)
     write_config(tmp_path, "config_resume_10000.json", 12000)
     write_config(tmp_path, "config_resume_2000.json", 10000)

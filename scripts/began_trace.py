@@ -1,0 +1,116 @@
+"""Traces BEGAN's equilibrium on real digits: k_t, L(x), L(G(z)) and sample spread, step by step.
+
+    python scripts/began_trace.py --steps 1500
+    python scripts/began_trace.py --steps 700 --lambda-k 0.01
+    python scripts/began_trace.py --steps 700 --lambda-k 0.01 --linear-output
+    python scripts/began_trace.py --steps 600 --gamma 0.7
+    python scripts/began_trace.py --steps 600 --skip
+
+Trains BEGAN with `fit()` on the first 8,000 digits (`mnist32`, batch 16, seed 0) and prints,
+every `--every` steps: k_t; L(x) on 64 training digits and L(G(z)) on 64 fixed latent vectors,
+both measured by the current discriminator; and the mean and the between-sample standard
+deviation (per pixel, averaged over pixels) of those 64 samples. A between-sample standard
+deviation near 0 means the generator has collapsed to one image. `--linear-output` drops the
+generator's final tanh, as carpedm20/BEGAN-tensorflow does. The learning-rate halving of the
+command line is not used, so the trace shows the controller alone.
+"""
+
+import argparse
+import os
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MNIST_DIR = os.path.join(os.path.dirname(ROOT), "shared", "data", "mnist")
+TRAINING_IMAGES = 8000
+BATCH_SIZE = 16
+PROBE_COUNT = 64
+
+
+def parse_arguments(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=1500, help="training steps")
+    parser.add_argument("--every", type=int, default=50, help="print every this many steps")
+    parser.add_argument("--gamma", type=float, default=0.5, help="γ (paper: 0.3-0.7)")
+    parser.add_argument("--lambda-k", type=float, default=0.001, help="λ_k, the gain of k_t")
+    parser.add_argument("--skip", action="store_true", help="the paper's skip connections")
+    parser.add_argument("--linear-output", action="store_true",
+                        help="a generator without the final tanh")
+    parser.add_argument("--dataset", default="mnist32", help="the images to train on")
+    parser.add_argument("--data-dir", default=MNIST_DIR, help="folder of the MNIST files")
+    args = parser.parse_args(argv)
+    if args.steps < 1 or args.every < 1:
+        parser.error("--steps and --every must be at least 1.")
+    return args
+
+
+def build_model(args, image_shape):
+    """BEGAN with the traced settings (paper defaults otherwise)."""
+    import keras
+
+    from keras_gans import began
+
+    generator = None
+    if args.linear_output:
+        latent = keras.Input((64,), name="latent")
+        generator = keras.Model(latent, began.decode(latent, image_shape, 64, args.skip),
+                                name="generator")
+    model = began.BEGAN(image_shape=image_shape, gamma=args.gamma, lambda_k=args.lambda_k,
+                        skip=args.skip, generator=generator, seed=0)
+    model.compile()
+    return model
+
+
+def trace_line(step, model, images, latent):
+    """One line of the trace at `step`."""
+    import numpy as np
+    from keras import ops
+
+    def reconstruction_loss(batch):
+        reconstructions = ops.convert_to_numpy(model.discriminator(batch, training=False))
+        return float(np.mean(np.abs(batch - reconstructions)))
+
+    fakes = ops.convert_to_numpy(model.generator(latent, training=False))
+    chosen = np.random.default_rng(step).choice(len(images), PROBE_COUNT)
+    return (f"step {step:5d} k {float(model.k.value):.4f} "
+            f"L(x) {reconstruction_loss(images[chosen]):.3f} "
+            f"L(G) {reconstruction_loss(fakes):.3f} mean {fakes.mean():+.3f} "
+            f"between-std {fakes.std(axis=0).mean():.3f}")
+
+
+def trace(args):
+    """Trains for `args.steps` steps and prints the trace; returns the model."""
+    import keras
+
+    from keras_gans import data
+    from keras_gans import engine
+
+    keras.utils.set_random_seed(0)
+    images = data.load(args.dataset, data_dir=args.data_dir, split="train",
+                       limit=TRAINING_IMAGES).images
+    model = build_model(args, images.shape[1:])
+    latent = model.sample_inputs(PROBE_COUNT)
+
+    class Trace(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.step = 0
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.step += 1
+            if self.step == 1 or self.step % args.every == 0:
+                engine.sync_training_state(model)
+                print(trace_line(self.step, model, images, latent), flush=True)
+
+    steps_per_epoch = min(len(images) // BATCH_SIZE, args.steps)
+    epochs = -(-args.steps // steps_per_epoch)
+    model.fit(images, batch_size=BATCH_SIZE, epochs=epochs, steps_per_epoch=steps_per_epoch,
+              callbacks=[Trace()], verbose=0)
+    return model
+
+
+def main(argv=None):
+    trace(parse_arguments(argv))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
