@@ -7,12 +7,12 @@
     python scripts/began_trace.py --steps 600 --skip
 
 Trains BEGAN with `fit()` on the first 8,000 digits (`mnist32`, batch 16, seed 0) and prints,
-every `--every` steps: k_t; L(x) on 64 training digits and L(G(z)) on 64 fixed latent vectors,
-both measured by the current discriminator; and the mean and the between-sample standard
-deviation (per pixel, averaged over pixels) of those 64 samples. A between-sample standard
-deviation near 0 means the generator has collapsed to one image. `--linear-output` drops the
-generator's final tanh, as carpedm20/BEGAN-tensorflow does. The learning-rate halving of the
-command line is not used, so the trace shows the controller alone.
+every `--every` steps and at the last: k_t; L(x) on 64 training digits and L(G(z)) on 64 fixed
+latent vectors, both measured by the current discriminator; and the mean and the
+between-sample standard deviation (per pixel, averaged over pixels) of those 64 samples. A
+between-sample standard deviation near 0 means the generator has collapsed to one image.
+`--linear-output` drops the generator's final tanh, as carpedm20/BEGAN-tensorflow does. The
+learning-rate halving of the command line is not used, so the trace shows the controller alone.
 """
 
 import argparse
@@ -96,9 +96,11 @@ def trace(args):
 
         def on_train_batch_end(self, batch, logs=None):
             self.step += 1
-            if self.step == 1 or self.step % args.every == 0:
+            if self.step in (1, args.steps) or self.step % args.every == 0:
                 engine.sync_training_state(model)
                 print(trace_line(self.step, model, images, latent), flush=True)
+            if self.step == args.steps:
+                self.model.stop_training = True
 
     steps_per_epoch = min(len(images) // BATCH_SIZE, args.steps)
     epochs = -(-args.steps // steps_per_epoch)
