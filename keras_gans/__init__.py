@@ -10,9 +10,18 @@ in their own modules (`keras_gans.dcgan`, ...). `keras_gans.load_model` reads an
     restored = keras_gans.load_model("runs/dcgan/checkpoints/model.keras")
 
 `keras.saving.load_model` works too once the model's module is imported.
+
+Importing the package hides TensorFlow's start-up log lines (oneDNN, CUDA and CPU-feature
+notices) that would otherwise precede every command's output; other messages still show.
 """
 
 import importlib
+import os
+import zipfile
+
+from keras_gans import _startup
+
+_startup.import_keras_quietly()
 
 __version__ = "0.1.0"
 
@@ -55,13 +64,79 @@ def get_module(name):
     return module
 
 
-def load_model(path, **kwargs):
+class CheckpointError(ValueError):
+    """A `.keras` file that cannot be loaded as asked; the message says how to fix it."""
+
+
+KERAS_FILE_ENTRIES = ("config.json", "model.weights.h5")
+
+
+def _check_keras_file(path, flag):
+    """Raises CheckpointError unless `path` is a complete `.keras` file."""
+    if not os.path.exists(path):
+        raise CheckpointError(f"The checkpoint {path} does not exist: check {flag}.")
+    if os.path.isdir(path):
+        inside = os.path.join(path, "checkpoints", "model.keras")
+        hint = f"pass {inside}" if os.path.isfile(inside) else "pass the .keras file itself"
+        raise CheckpointError(f"{flag} {path} is a folder, not a .keras file: {hint}.")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            complete = all(name in archive.namelist() for name in KERAS_FILE_ENTRIES)
+    except (OSError, zipfile.BadZipFile):
+        complete = False
+    if not complete:
+        raise CheckpointError(
+            f"The checkpoint {path} is not a complete .keras file (it is truncated, corrupt or "
+            f"of another format): pass another {flag}, such as a run's checkpoints/model.keras.")
+
+
+def load_model(path, flag="path", **kwargs):
     """Loads a saved `.keras` model of any kind (`keras.saving.load_model` arguments).
 
-    Imports every model module first, so that Keras finds the model's class.
+    Imports every model module first, so that Keras finds the model's class. Keras' safe mode
+    stays on: a file holding Python code (a `Lambda` layer) is refused unless the caller passes
+    `safe_mode=False`.
+
+    Args:
+        path: the `.keras` file.
+        flag: how to name `path` in error messages (e.g. "--checkpoint").
+        **kwargs: passed to `keras.saving.load_model`.
+
+    Raises:
+        CheckpointError: the file is missing, a folder, incomplete, unsafe or unreadable.
     """
+    path = os.fspath(path)
+    _check_keras_file(path, flag)
     for name in MODELS:
         importlib.import_module(f"keras_gans.{name}")
     import keras
 
-    return keras.saving.load_model(path, **kwargs)
+    try:
+        return keras.saving.load_model(path, **kwargs)
+    except Exception as error:  # noqa: BLE001 - Keras raises many kinds; each becomes one line.
+        text = " ".join(str(error).split())
+        if "safe_mode" in text:
+            raise CheckpointError(
+                f"The checkpoint {path} contains Python code (a Lambda layer or a function), "
+                "which Keras' safe mode does not run: remove it from the model, or load the file "
+                "with keras.saving.load_model(path, safe_mode=False) only if you trust its "
+                "source."
+            ) from None
+        raise CheckpointError(f"The checkpoint {path} could not be loaded ({text[:200]}): pass a "
+                              "checkpoint saved by keras_gans.") from None
+
+
+def load_gan(path, flag="path", **kwargs):
+    """Loads a `.keras` file that must hold a keras_gans model (see `load_model`).
+
+    Raises:
+        CheckpointError: the file cannot be loaded, or holds another kind of model.
+    """
+    model = load_model(path, flag=flag, **kwargs)
+    from keras_gans import engine
+
+    if not isinstance(model, engine.GAN):
+        raise CheckpointError(
+            f"The checkpoint {path} holds a {type(model).__name__} named {model.name!r}, not a "
+            f"keras_gans model: pass a .keras file saved by keras_gans training as {flag}.")
+    return model

@@ -227,6 +227,7 @@ class BEGAN(gan.GAN):
         """z ~ U[−1, 1]^latent_dim from the model's seed generator."""
         return self.uniform((count, self.latent_dim), -1.0, 1.0)
 
+    @engine.inference
     def generate(self, count):
         """Draws `count` images from the generator."""
         return self.generator(self.latent(count), training=False)
@@ -347,17 +348,17 @@ compile_model = gan.compile_model
 
 def add_arguments(group):
     """BEGAN's own flags."""
-    group.add_argument("--filters", type=int, default=64,
+    group.add_argument("--filters", type=cli.integer(at_least=1), default=64,
                        help="n, the networks' base width (the paper uses 64 and 128)")
-    group.add_argument("--hidden-dim", type=int, default=64,
+    group.add_argument("--hidden-dim", type=cli.integer(at_least=1), default=64,
                        help="N_h, the discriminator's embedding size")
-    group.add_argument("--gamma", type=float, default=0.5,
+    group.add_argument("--gamma", type=cli.number(above=0, at_most=1), default=0.5,
                        help="γ, the diversity ratio E[L(G(z))] / E[L(x)] (paper: 0.3-0.7)")
-    group.add_argument("--lambda-k", type=float, default=0.001,
+    group.add_argument("--lambda-k", type=cli.number(at_least=0), default=0.001,
                        help="λ_k, the gain of the k_t equilibrium update")
     group.add_argument("--skip", action="store_true",
                        help="the paper's decoder skip connections")
-    group.add_argument("--lr-patience", type=int, default=2,
+    group.add_argument("--lr-patience", type=cli.integer(at_least=0), default=2,
                        help="halve the learning rates after this many epochs without a 1%% "
                             "improvement of the convergence measure M (0: never)")
 
@@ -378,8 +379,6 @@ def build_model(args, image_shape):
 
 def model_callbacks(args):
     """The paper's learning-rate halving on a plateau of M, unless `--lr-patience 0`."""
-    if args.lr_patience < 0:
-        raise cli.UsageError("--lr-patience must be at least 0 (0 turns the halving off).")
     if args.lr_patience == 0:
         return []
     return [HalveLearningRateOnPlateau(patience=args.lr_patience, verbose=int(args.verbose > 0))]

@@ -202,7 +202,7 @@ def add_arguments(group):
                        help="networks: B-MLP, or DCGAN (use 32-pixel data such as mnist32)")
     group.add_argument("--discrete", action="store_true",
                        help="discrete BGAN on binarized images (importance-weighted samples)")
-    group.add_argument("--samples-per-latent", type=int, default=None,
+    group.add_argument("--samples-per-latent", type=cli.integer(at_least=1), default=None,
                        help="binary samples per latent vector with --discrete (20 when not "
                        "given, as in the authors' code)")
 

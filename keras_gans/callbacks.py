@@ -62,6 +62,9 @@ class SampleGrid(keras.callbacks.Callback):
 
     def __init__(self, directory, count=64, every=1, seed=0):
         super().__init__()
+        if every < 1 or count < 1:
+            raise ValueError(f"`every` and `count` must be at least 1. Received: every={every}, "
+                             f"count={count}")
         self.directory = directory
         self.count = count
         self.every = every
@@ -107,20 +110,35 @@ class Checkpoint(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         os.makedirs(self.directory, exist_ok=True)
-        model_path = os.path.join(self.directory, self.MODEL_FILE)
-        temporary = os.path.join(self.directory, "partial.keras")
-        self.model.save(temporary)
-        os.replace(temporary, model_path)
         segment_seconds = time.monotonic() - (self.segment_start or time.monotonic())
         state = {
             "epoch": epoch + 1,
             "training_seconds": round(self.elapsed_seconds + segment_seconds, 1),
             "logs": {k: float(v) for k, v in (logs or {}).items()},
         }
+        model_path = os.path.join(self.directory, self.MODEL_FILE)
         state_path = os.path.join(self.directory, self.STATE_FILE)
-        with open(state_path + ".partial", "w") as file:
-            json.dump(state, file, indent=2)
-        os.replace(state_path + ".partial", state_path)
+        partial_model = os.path.join(self.directory, "partial.keras")
+        partial_state = state_path + ".partial"
+        try:
+            self.model.save(partial_model)
+            with open(partial_state, "w") as file:
+                json.dump(state, file, indent=2)
+        except OSError as error:
+            for path in (partial_model, partial_state):
+                if os.path.exists(path):
+                    os.remove(path)
+            self.model.stop_training = True
+            previous = resume_state(self.directory)
+            kept = ("no earlier checkpoint exists" if previous is None else
+                    f"the checkpoint of epoch {previous[1]['epoch']} is kept to resume from")
+            raise TrainingError(
+                f"Saving the checkpoint of epoch {epoch + 1} in {self.directory} failed "
+                f"({error.strerror or error}): free disk space (or fix the folder's "
+                f"permissions); the partial file was removed and {kept}."
+            ) from None
+        os.replace(partial_model, model_path)
+        os.replace(partial_state, state_path)
 
 
 def resume_state(directory):
@@ -138,10 +156,19 @@ class TrainingError(RuntimeError):
 
 
 class StopOnNaN(keras.callbacks.Callback):
-    """Stops training with one clear sentence when a logged loss becomes NaN or infinite."""
+    """Stops training with one clear sentence when a logged loss becomes NaN or infinite.
 
-    def __init__(self):
+    Args:
+        advice: what to do about it (the command line names the model's learning-rate flags).
+        checkpoint_directory: the folder of a `Checkpoint` callback, if any: the sentence then
+            says which checkpoint is kept to resume from.
+    """
+
+    def __init__(self, advice="lower the learning rates, or check the data for NaN or "
+                 "infinite values", checkpoint_directory=None):
         super().__init__()
+        self.advice = advice
+        self.checkpoint_directory = checkpoint_directory
         self.epoch = 0
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -153,9 +180,17 @@ class StopOnNaN(keras.callbacks.Callback):
                 self.model.stop_training = True
                 raise TrainingError(
                     f"The {name} became {float(value)} at epoch {self.epoch + 1}, step "
-                    f"{batch + 1}: lower the learning rate (--lr), or check the data for "
-                    "NaN or infinite values."
+                    f"{batch + 1}: {self.advice}{self._kept_checkpoint()}."
                 )
+
+    def _kept_checkpoint(self):
+        if self.checkpoint_directory is None:
+            return ""
+        resumable = resume_state(self.checkpoint_directory)
+        if resumable is None:
+            return "; no checkpoint was saved before it"
+        return (f"; the checkpoint of epoch {resumable[1]['epoch']} is kept, and --resume "
+                "continues from it")
 
 
 class Evaluate(keras.callbacks.Callback):

@@ -3,21 +3,26 @@
 Each model module's `main()` calls `run()` with its builders and paper defaults. Training writes
 everything under `--out` (default `runs/<model>/`):
 
+    run.json               marks the folder as a keras_gans run of this model
     config.json            every setting used, the backend and the data's image shape
     samples/epoch_0001.png a sample grid from fixed noise after every epoch
     checkpoints/           model.keras (networks, optimizers, random state) and state.json
     metrics.csv            the losses of every epoch
     logs/                  TensorBoard logs (when TensorFlow is installed)
 
-`--resume` continues an interrupted run from its checkpoint; a previous run's folder is never
-replaced unless `--overwrite` is given. `python -m keras_gans.<model> sample --checkpoint
+Every flag, the data, the model and `--out` are checked before anything is written, and each
+mistake stops the command with one sentence and exit code 2. `--resume` continues the run in
+`--out` with the settings it was started with; `--overwrite` replaces a previous run only once
+the new one has saved its first checkpoint, and never deletes a folder holding files that no run
+writes (see `keras_gans.runs`). `python -m keras_gans.<model> sample --checkpoint
 runs/<model>/checkpoints/model.keras` draws a grid from a saved model.
 """
 
 import argparse
 import json
+import math
 import os
-import shutil
+import re
 import sys
 import time
 
@@ -27,6 +32,7 @@ import keras_gans
 from keras_gans import callbacks as gan_callbacks
 from keras_gans import data as gan_data
 from keras_gans import engine
+from keras_gans import runs
 
 
 OFFLINE_DATASET = "shapes"
@@ -36,13 +42,99 @@ class UsageError(ValueError):
     """A command-line setting that cannot work; its message says how to fix it."""
 
 
+# ------------------------------------------------------------------------------------------
+# Numeric flags: checked when the arguments are parsed
+# ------------------------------------------------------------------------------------------
+def integer(at_least=1):
+    """An argparse `type` for whole numbers of at least `at_least`.
+
+    Example: `group.add_argument("--n-critic", type=cli.integer(at_least=1), default=5)`.
+    """
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"must be a whole number of at least {at_least}; received {text!r}") from None
+        if value < at_least:
+            raise argparse.ArgumentTypeError(
+                f"must be a whole number of at least {at_least}; received {value}")
+        return value
+
+    parse.invalid_examples = [str(at_least - 1), "1.5", "many"]
+    parse.__name__ = "integer"
+    return parse
+
+
+def number(above=None, at_least=None, below=None, at_most=None):
+    """An argparse `type` for finite real numbers in a range (each bound is optional).
+
+    Example: `group.add_argument("--gp-weight", type=cli.number(at_least=0), default=10.0)`.
+    """
+    limits = [(above, ">", "greater than"), (at_least, ">=", "at least"),
+              (below, "<", "less than"), (at_most, "<=", "at most")]
+    wanted = " and ".join(f"{words} {bound:g}" for bound, _, words in limits if bound is not None)
+    expected = "a finite number" + (f" that is {wanted}" if wanted else "")
+
+    def parse(text):
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {expected}; received {text!r}") from None
+        inside = math.isfinite(value) and all(
+            bound is None or {">": value > bound, ">=": value >= bound, "<": value < bound,
+                              "<=": value <= bound}[sign]
+            for bound, sign, _ in limits)
+        if not inside:
+            raise argparse.ArgumentTypeError(f"must be {expected}; received {text}")
+        return value
+
+    low = above if above is not None else (at_least - 1 if at_least is not None else None)
+    high = below if below is not None else (at_most + 1 if at_most is not None else None)
+    parse.invalid_examples = [str(v) for v in (low, high) if v is not None] + ["nan", "many"]
+    parse.__name__ = "number"
+    return parse
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """Shows each flag's default once, after its help, and no default where there is none."""
+
+    def _get_help_string(self, action):
+        help_text = action.help or ""
+        if "%(default)" in help_text or "(default" in help_text:
+            return help_text
+        if (action.default is None or action.default is False
+                or action.default == argparse.SUPPRESS or not action.option_strings):
+            return help_text
+        return help_text + " (default: %(default)s)"
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one sentence on standard error, with exit code 2."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(**kwargs)
+
+    def error(self, message):
+        match = re.match(r"argument ([^:]+): (.*)$", message, re.DOTALL)
+        if match:
+            flag, problem = match.group(1).split("/")[-1], match.group(2)
+            message = f"{flag} {problem}" if problem.startswith("must") else f"{flag}: {problem}"
+        else:
+            message = f"{message}: see {self.prog} --help"
+        self.exit(2, f"error: {message.rstrip('.')}.\n")
+
+
+# ------------------------------------------------------------------------------------------
+# Parsers
+# ------------------------------------------------------------------------------------------
 def build_parser(model_name, defaults, add_arguments=None):
     """The training flags shared by all models, with this model's defaults."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog=f"python -m keras_gans.{model_name}",
         description=f"Train {model_name} (see keras_gans.{model_name} for the paper and defaults). "
         f"'python -m keras_gans.{model_name} sample --help' draws samples from a checkpoint.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     data = parser.add_argument_group("data")
     data.add_argument("--dataset", default=None,
@@ -52,42 +144,53 @@ def build_parser(model_name, defaults, add_arguments=None):
                       f"{OFFLINE_DATASET} when that cannot be reached offline)")
     data.add_argument("--data-dir", default=None,
                       help="folder of the dataset's files (MNIST IDX files, tensorflow-datasets)")
-    data.add_argument("--image-size", type=int, default=defaults.get("image_size"),
+    data.add_argument("--image-size", type=integer(at_least=1), default=defaults.get("image_size"),
                       help="resize images to this size (square)")
-    data.add_argument("--channels", type=int, default=defaults.get("channels"),
-                      help="image channels the data must have (1 or 3)")
-    data.add_argument("--limit", type=int, default=None, help="use only the first N images")
+    data.add_argument("--channels", type=int, choices=(1, 3), default=defaults.get("channels"),
+                      help="image channels: 1 or 3; grayscale named datasets ("
+                      + ", ".join(gan_data.GRAYSCALE_DATASETS) + " and grayscale "
+                      "tensorflow-datasets) are repeated to RGB for 3, other data must match")
+    data.add_argument("--limit", type=integer(at_least=1), default=None,
+                      help="use only the first N images")
 
     training = parser.add_argument_group("training")
-    training.add_argument("--batch-size", type=int, default=defaults.get("batch_size", 64))
-    training.add_argument("--epochs", type=int, default=defaults.get("epochs", 25))
-    training.add_argument("--steps-per-epoch", type=int, default=None,
+    training.add_argument("--batch-size", type=integer(at_least=1),
+                          default=defaults.get("batch_size", 64), help="images per batch")
+    training.add_argument("--epochs", type=integer(at_least=1), default=defaults.get("epochs", 25),
+                          help="epochs to train in all (a resumed run continues up to this)")
+    training.add_argument("--steps-per-epoch", type=integer(at_least=1), default=None,
                           help="batches per epoch (default: one pass over the data)")
-    training.add_argument("--latent-dim", type=int, default=defaults.get("latent_dim", 100))
-    training.add_argument("--g-lr", type=float, default=defaults.get("g_lr", 2e-4),
+    training.add_argument("--latent-dim", type=integer(at_least=1),
+                          default=defaults.get("latent_dim", 100), help="size of the noise z")
+    training.add_argument("--g-lr", type=number(above=0), default=defaults.get("g_lr", 2e-4),
                           help="generator learning rate")
-    training.add_argument("--d-lr", type=float, default=defaults.get("d_lr", 2e-4),
+    training.add_argument("--d-lr", type=number(above=0), default=defaults.get("d_lr", 2e-4),
                           help="discriminator learning rate")
-    training.add_argument("--seed", type=int, default=0)
+    training.add_argument("--seed", type=integer(at_least=0), default=0,
+                          help="seed of the data order, the noise and the weights")
     training.add_argument("--mixed-precision", action="store_true",
                           help="compute in bfloat16 with float32 weights")
     training.add_argument("--strategy", choices=engine.STRATEGIES, default="auto",
                           help="data-parallel training over devices")
-    training.add_argument("--jit-compile", choices=("auto", "true", "false"), default="auto")
+    training.add_argument("--jit-compile", choices=("auto", "true", "false"), default="auto",
+                          help="compile the training step with XLA")
 
     output = parser.add_argument_group("output")
     output.add_argument("--out", default=os.path.join("runs", model_name),
                         help="folder for samples, checkpoints, metrics and logs")
     output.add_argument("--resume", action="store_true",
-                        help="continue the run in --out from its last checkpoint")
+                        help="continue the run in --out from its last checkpoint, with its "
+                        "settings (only --epochs, --sample-every and --eval-* may change)")
     output.add_argument("--overwrite", action="store_true",
-                        help="replace a previous run in --out")
-    output.add_argument("--sample-every", type=int, default=1, help="epochs between sample grids")
-    output.add_argument("--eval-every", type=int, default=0,
+                        help="replace a previous run in --out, once the new run has saved its "
+                        "first checkpoint")
+    output.add_argument("--sample-every", type=integer(at_least=0), default=1,
+                        help="epochs between sample grids (0: no grids)")
+    output.add_argument("--eval-every", type=integer(at_least=0), default=0,
                         help="epochs between evaluations (FCD or FID, KID) against held-out "
                         "images, logged to metrics.csv and TensorBoard; the best model is kept "
                         "in checkpoints/best.keras (0: no evaluation)")
-    output.add_argument("--eval-count", type=int, default=2000,
+    output.add_argument("--eval-count", type=integer(at_least=2), default=2000,
                         help="samples (and at most as many real images) per evaluation")
     output.add_argument("--eval-features", choices=("classifier", "inception"), default=None,
                         help="feature space: the MNIST reference classifier (default for mnist*) "
@@ -105,45 +208,18 @@ def build_parser(model_name, defaults, add_arguments=None):
 
 def build_sample_parser(model_name):
     """Flags of `python -m keras_gans.<model> sample`."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog=f"python -m keras_gans.{model_name} sample",
         description="Draw a grid of samples from a saved model.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument("--checkpoint", required=True, help="a .keras file saved by training")
     parser.add_argument("--output", default="samples.png", help="PNG file to write")
-    parser.add_argument("--count", type=int, default=64)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--count", type=integer(at_least=1), default=64,
+                        help="samples in the grid")
+    parser.add_argument("--seed", type=integer(at_least=0), default=0,
+                        help="seed of the samples' noise")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing --output")
     return parser
-
-
-def run(model_name, argv=None):
-    """Parses `argv` and trains (or samples from) the model `model_name`; returns an exit code.
-
-    The model module `keras_gans.<model_name>` provides:
-
-    - `DEFAULTS`: its defaults for the shared flags (dataset, batch_size, epochs, ...);
-    - `add_arguments(group)`: adds its own flags;
-    - `build_model(args, image_shape)`: the model; may raise ValueError for settings the
-      networks cannot take (the message is shown as is);
-    - `compile_model(model, args, **options)`: compiles it with this run's settings;
-    - optionally `model_callbacks(args)`: the model's own callbacks (such as BEGAN's learning
-      rate halving); they run before the checkpoint at the end of every epoch.
-    """
-    module = keras_gans.get_module(model_name)
-    argv = list(sys.argv[1:] if argv is None else argv)
-    try:
-        if argv[:1] == ["sample"]:
-            return sample(model_name, build_sample_parser(model_name).parse_args(argv[1:]))
-        args = parse_arguments(model_name, argv)
-        return train(model_name, args, module)
-    except gan_callbacks.TrainingError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    except (UsageError, gan_data.DataError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
 
 
 def parse_arguments(model_name, argv):
@@ -153,6 +229,83 @@ def parse_arguments(model_name, argv):
     return parser.parse_args(argv)
 
 
+def given_flags(model_name, argv):
+    """The settings typed on the command line (destination -> value), without the defaults."""
+    module = keras_gans.get_module(model_name)
+    parser = build_parser(model_name, module.DEFAULTS, module.add_arguments)
+    for action in parser._actions:
+        action.default = argparse.SUPPRESS
+    return vars(parser.parse_args(argv))
+
+
+def flag_names(model_name):
+    """Destination -> the flag as typed ("batch_size" -> "--batch-size"), for every flag."""
+    module = keras_gans.get_module(model_name)
+    parser = build_parser(model_name, module.DEFAULTS, module.add_arguments)
+    return {action.dest: max(action.option_strings, key=len)
+            for action in parser._actions if action.option_strings}
+
+
+# ------------------------------------------------------------------------------------------
+# Entry point
+# ------------------------------------------------------------------------------------------
+def run(model_name, argv=None):
+    """Parses `argv` and trains (or samples from) the model `model_name`; returns an exit code.
+
+    The model module `keras_gans.<model_name>` provides:
+
+    - `DEFAULTS`: its defaults for the shared flags (dataset, batch_size, epochs, ...);
+    - `add_arguments(group)`: adds its own flags, numeric ones typed with `integer()` or
+      `number()` so that they are checked when parsed;
+    - `build_model(args, image_shape)`: the model; may raise ValueError for settings the
+      networks cannot take (the message is shown as is);
+    - `compile_model(model, args, **options)`: compiles it with this run's settings;
+    - optionally `model_callbacks(args)`: the model's own callbacks (such as BEGAN's learning
+      rate halving); they run before the checkpoint at the end of every epoch.
+
+    Exit codes: 0 done, 1 training stopped (NaN loss, full disk), 2 a mistake in the input.
+    """
+    module = keras_gans.get_module(model_name)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if argv[:1] == ["sample"]:
+            return sample(model_name, build_sample_parser(model_name).parse_args(argv[1:]))
+        args = parse_arguments(model_name, argv)
+        return train(model_name, args, module, given_flags(model_name, argv))
+    except SystemExit as exit:  # --help, or a flag refused when parsed (its sentence is out)
+        return exit.code
+    except gan_callbacks.TrainingError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except (UsageError, gan_data.DataError, runs.RunFolderError,
+            keras_gans.CheckpointError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"error: {describe_os_error(error)}", file=sys.stderr)
+        return 1
+
+
+def describe_os_error(error, checkpoints=None):
+    """One sentence for a failed write (a full disk, a folder that became read-only, ...).
+
+    With the run's checkpoint folder, the sentence also says which checkpoint is kept.
+    """
+    where = f" {error.filename}" if error.filename else ""
+    sentence = (f"Writing{where} failed ({error.strerror or error}): free disk space or fix the "
+                "folder's permissions")
+    if checkpoints is None:
+        return sentence + "."
+    resumable = gan_callbacks.resume_state(checkpoints)
+    if resumable is None:
+        return sentence + "; no checkpoint was saved, so start the run again."
+    return (sentence + f"; the checkpoint of epoch {resumable[1]['epoch']} is kept, and "
+            "--resume continues from it.")
+
+
+# ------------------------------------------------------------------------------------------
+# Training
+# ------------------------------------------------------------------------------------------
 def apply_smoke_settings(args):
     """`--smoke`: one epoch of two small steps on 64 images (batches of 8, so that models
     taking several real batches per step, such as WGAN's 5 critic batches, still fit)."""
@@ -164,35 +317,44 @@ def apply_smoke_settings(args):
     return args
 
 
-def prepare_output(args):
-    """Checks `--out` against `--resume`/`--overwrite`; returns the checkpoint to resume or None."""
-    out = args.out
-    previous_run = os.path.exists(os.path.join(out, "config.json"))
-    if args.resume and args.overwrite:
-        raise UsageError("--resume and --overwrite contradict each other: pass only one.")
-    if args.resume:
-        state = gan_callbacks.resume_state(os.path.join(out, "checkpoints"))
-        if state is None:
-            raise UsageError(
-                f"There is no checkpoint to resume in {out}: check --out, or start a new run "
-                "without --resume."
-            )
-        return state
-    if os.path.isdir(out) and os.listdir(out):
-        if not previous_run:
-            raise UsageError(
-                f"The output folder {out} is not empty and holds no keras_gans run: choose "
-                "another --out."
-            )
-        if not args.overwrite:
-            raise UsageError(
-                f"The output folder {out} already holds a run: pass --resume to continue it, "
-                "--overwrite to replace it, or choose another --out."
-            )
-        shutil.rmtree(out)
-    elif os.path.exists(out) and not os.path.isdir(out):
-        raise UsageError(f"--out {out} is a file, not a folder: choose another --out.")
-    return None
+def resume_settings(model_name, args, folder, given):
+    """Sets `args` to the settings of the run in `folder`, with the flags given again checked.
+
+    Returns:
+        `(state, saved)`: the checkpoint's state and the settings of the run's last segment.
+    """
+    resumable = gan_callbacks.resume_state(folder.checkpoints)
+    if resumable is None:
+        raise UsageError(f"The run in {args.out} saved no checkpoint to resume: start it again "
+                         "with --overwrite.")
+    try:
+        saved = dict(runs.segment_configs(folder.path)[-1])
+    except (OSError, ValueError) as error:
+        raise UsageError(f"The settings of the run in {args.out} could not be read ({error}): "
+                         "start a new run in another --out.") from None
+    # A size or channel count given again is compared with what the run trained on.
+    compared = dict(saved)
+    height, width, channels = saved.get("image_shape") or [None, None, None]
+    if saved.get("image_size") is None and height == width:
+        compared["image_size"] = height
+    if saved.get("channels") is None:
+        compared["channels"] = channels
+    settings = runs.resumed_settings(compared, given, flag_names(model_name))
+    for dest, value in settings.items():
+        setattr(args, dest, saved[dest] if dest in ("image_size", "channels") else value)
+    args.resume, args.overwrite = True, False
+    return resumable, saved
+
+
+def check_same_data(args, data, saved):
+    """A resumed run must see the data it started with: same image shape and count."""
+    shape, count = list(data.image_shape), len(data)
+    if shape != saved.get("image_shape", shape) or count != saved.get("training_images", count):
+        raise UsageError(
+            f"The data of the run in {args.out} changed: it trained on "
+            f"{saved.get('training_images')} images of shape {tuple(saved.get('image_shape'))}, "
+            f"but --dataset {args.dataset} now gives {count} of shape {tuple(shape)}: restore "
+            "the data, or start a new run in another --out.")
 
 
 def load_training_data(args, default_dataset):
@@ -215,6 +377,9 @@ def load_training_data(args, default_dataset):
         dataset = OFFLINE_DATASET
         data = gan_data.load(dataset, split="train", image_size=args.image_size,
                              channels=args.channels, limit=args.limit, seed=args.seed)
+    if data.converted_from_grayscale:
+        print(f"note: {dataset} is grayscale; its images are repeated over 3 channels for "
+              "--channels 3.", file=sys.stderr)
     args.dataset = dataset
     gan_data.steps_per_epoch(data, args.batch_size)  # at least one batch, or a DataError
     return data
@@ -242,16 +407,21 @@ def training_batches(data, args, initial_epoch, real_batches_per_step=1):
     return batches.skip(offset), dict(steps_per_epoch=steps, shuffle=False)
 
 
-def make_evaluation_callbacks(args):
-    """The Evaluate callback and a best-model checkpoint, when `--eval-every` asks for them."""
+def make_evaluation_callbacks(args, image_shape):
+    """The Evaluate callback and a best-model checkpoint, when `--eval-every` asks for them.
+
+    Loads the held-out images and the feature extractor, so that a missing piece stops the
+    command before training.
+    """
     from keras_gans import evaluate
 
     if args.eval_every <= 0:
         return []
     features = args.eval_features or evaluate.default_features(args.dataset)
     try:
+        evaluate.check_features(features, image_shape, flag="--eval-features")
         extractor = evaluate.make_extractor(features, args.inception_weights)
-    except (FileNotFoundError, RuntimeError) as error:  # weights missing: the message says how
+    except (FileNotFoundError, RuntimeError, evaluate.EvaluationError) as error:
         raise UsageError(str(error)) from error
     try:
         real = gan_data.load(args.dataset, data_dir=args.data_dir, split="test",
@@ -268,20 +438,40 @@ def make_evaluation_callbacks(args):
     return [evaluation, best]
 
 
-def make_callbacks(args, previous_state=None, model_callbacks=()):
+def nan_advice(args):
+    """What to do about a NaN loss, naming this model's learning-rate flags and values."""
+    rates = " ".join(f"--{dest.replace('_', '-')} {value:g}" for dest, value in vars(args).items()
+                     if dest.endswith("_lr") and isinstance(value, float))
+    return (f"lower the learning rates (now {rates}) in a new run, or check the data for NaN or "
+            "infinite values")
+
+
+class FinishReplacement(keras.callbacks.Callback):
+    """Deletes the run that `--overwrite` replaces, once the new run has a checkpoint."""
+
+    def __init__(self, folder):
+        super().__init__()
+        self.folder = folder
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.folder.finish_replacement()
+
+
+def make_callbacks(args, folder, previous_state=None, model_callbacks=(), evaluation=()):
     """The NaN guard, the model's own callbacks (run before the checkpoint, so that what they
     change is saved), evaluation, sample grids, checkpoints, CSV metrics, TensorBoard logs."""
-    callbacks = [gan_callbacks.StopOnNaN()] + list(model_callbacks)
-    callbacks += make_evaluation_callbacks(args) + [
-        gan_callbacks.SampleGrid(
-            os.path.join(args.out, "samples"),
-            count=16 if args.smoke else 64,
-            every=args.sample_every,
-            seed=args.seed,
-        ),
-        gan_callbacks.Checkpoint(os.path.join(args.out, "checkpoints"),
+    callbacks = [gan_callbacks.StopOnNaN(advice=nan_advice(args),
+                                         checkpoint_directory=folder.checkpoints)]
+    callbacks += list(model_callbacks) + list(evaluation)
+    if args.sample_every > 0:
+        callbacks.append(gan_callbacks.SampleGrid(
+            os.path.join(folder.path, "samples"), count=16 if args.smoke else 64,
+            every=args.sample_every, seed=args.seed))
+    callbacks += [
+        gan_callbacks.Checkpoint(folder.checkpoints,
                                  elapsed_seconds=(previous_state or {}).get("training_seconds", 0)),
-        keras.callbacks.CSVLogger(os.path.join(args.out, "metrics.csv"),
+        FinishReplacement(folder),
+        keras.callbacks.CSVLogger(os.path.join(folder.path, "metrics.csv"),
                                   append=previous_state is not None),
     ]
     try:
@@ -289,7 +479,7 @@ def make_callbacks(args, previous_state=None, model_callbacks=()):
         import tensorflow  # noqa: F401
 
         callbacks.append(
-            keras.callbacks.TensorBoard(os.path.join(args.out, "logs"), write_graph=False)
+            keras.callbacks.TensorBoard(os.path.join(folder.path, "logs"), write_graph=False)
         )
     except ImportError:
         pass
@@ -308,68 +498,85 @@ def write_config(args, model_name, data, initial_epoch):
         initial_epoch=initial_epoch,
         started=time.strftime("%Y-%m-%d %H:%M:%S"),
     )
-    os.makedirs(args.out, exist_ok=True)
     name = "config.json" if initial_epoch == 0 else f"config_resume_{initial_epoch:04d}.json"
     with open(os.path.join(args.out, name), "w") as file:
         json.dump(config, file, indent=2)
 
 
-def train(model_name, args, module):
-    """Trains the model of `module` as the parsed `args` say; returns 0 on success."""
-    apply_smoke_settings(args)
-    if args.batch_size < 1 or args.epochs < 1:
-        raise UsageError("--batch-size and --epochs must be at least 1.")
-    resume = prepare_output(args)
+def build_or_load(module, args, image_shape, resumable):
+    """The model to train: the checkpoint's when resuming, else a new compiled one."""
+    if resumable is not None:
+        model_path, state = resumable
+        if state["epoch"] >= args.epochs:
+            done = f"{state['epoch']} epoch" + ("s" if state["epoch"] > 1 else "")
+            raise UsageError(f"The run in {args.out} already trained {done}: pass a larger "
+                             "--epochs to continue it.")
+        return keras_gans.load_gan(model_path), state["epoch"]
+    try:
+        model = module.build_model(args, image_shape)
+    except ValueError as error:
+        raise UsageError(str(error)) from error
+    jit_compile = {"auto": "auto", "true": True, "false": False}[args.jit_compile]
+    module.compile_model(model, args, jit_compile=jit_compile)
+    return model, 0
+
+
+def train(model_name, args, module, given=None):
+    """Trains the model of `module` as the parsed `args` say; returns 0 on success.
+
+    Everything is checked first (the run folder, the data, the evaluation's needs, the model);
+    the folder is written only when training is about to start.
+    """
+    folder = runs.RunFolder(args.out, model_name, resume=args.resume, overwrite=args.overwrite)
+    resumable = saved = None
+    if args.resume:
+        resumable, saved = resume_settings(model_name, args, folder, given or {})
+    else:
+        apply_smoke_settings(args)
     data = load_training_data(args, module.DEFAULTS.get("dataset", OFFLINE_DATASET))
+    if saved is not None:
+        check_same_data(args, data, saved)
+    evaluation = make_evaluation_callbacks(args, data.image_shape)
+    model_callbacks = module.model_callbacks(args) if hasattr(module, "model_callbacks") else []
     engine.set_mixed_precision(args.mixed_precision)
     keras.utils.set_random_seed(args.seed)
-    model_callbacks = module.model_callbacks(args) if hasattr(module, "model_callbacks") else []
-    callbacks = make_callbacks(args, previous_state=resume[1] if resume else None,
-                               model_callbacks=model_callbacks)
-    jit_compile = {"auto": "auto", "true": True, "false": False}[args.jit_compile]
     with engine.distribution_scope(args.strategy):
-        if resume is not None:
-            model_path, state = resume
-            model = keras_gans.load_model(model_path)
-            initial_epoch = state["epoch"]
-            if initial_epoch >= args.epochs:
-                raise UsageError(
-                    f"The run in {args.out} already trained {initial_epoch} epochs: pass a "
-                    f"larger --epochs to continue it."
-                )
-        else:
-            try:
-                model = module.build_model(args, data.image_shape)
-            except ValueError as error:
-                raise UsageError(str(error)) from error
-            module.compile_model(model, args, jit_compile=jit_compile)
-            initial_epoch = 0
-        write_config(args, model_name, data, initial_epoch)
+        model, initial_epoch = build_or_load(module, args, data.image_shape, resumable)
         inputs, fit_options = training_batches(data, args, initial_epoch,
                                                model.real_batches_per_step)
-        model.fit(
-            inputs,
-            epochs=args.epochs,
-            initial_epoch=initial_epoch,
-            callbacks=callbacks,
-            verbose=args.verbose,
-            **fit_options,
-        )
+        callbacks = make_callbacks(args, folder, resumable and resumable[1], model_callbacks,
+                                   evaluation)
+        folder.start()
+        try:
+            write_config(args, model_name, data, initial_epoch)
+            model.fit(inputs, epochs=args.epochs, initial_epoch=initial_epoch,
+                      callbacks=callbacks, verbose=args.verbose, **fit_options)
+        except BaseException as error:
+            note = folder.abandon()
+            if note:
+                print(f"note: {note}", file=sys.stderr)
+            if isinstance(error, OSError):
+                raise gan_callbacks.TrainingError(
+                    describe_os_error(error, folder.checkpoints)) from None
+            raise
     print(f"Finished {model_name}: samples, checkpoints and metrics are in {args.out}")
     return 0
 
 
+# ------------------------------------------------------------------------------------------
+# Sampling
+# ------------------------------------------------------------------------------------------
 def sample(model_name, args):
     """Draws `--count` samples from `--checkpoint` into the PNG grid `--output`."""
-    if not os.path.exists(args.checkpoint):
-        raise UsageError(f"The checkpoint {args.checkpoint} does not exist: check --checkpoint.")
     if os.path.exists(args.output) and not args.overwrite:
         raise UsageError(
             f"{args.output} already exists: pass --overwrite to replace it, or choose another "
             "--output."
         )
-    model = keras_gans.load_model(args.checkpoint)
+    runs.check_writable(os.path.dirname(os.path.abspath(args.output)), flag="--output")
+    model = keras_gans.load_gan(args.checkpoint, flag="--checkpoint")
     images = model(model.sample_inputs(args.count, seed=args.seed), training=False)
     gan_callbacks.save_image_grid(keras.ops.convert_to_numpy(images), args.output)
-    print(f"Wrote {args.count} samples of {model_name} to {args.output}")
+    print(f"Wrote {args.count} samples of {type(model).__name__} ({args.checkpoint}) to "
+          f"{args.output}")
     return 0

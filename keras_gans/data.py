@@ -44,6 +44,8 @@ CLASS_NAMES = {
     "cifar10": ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship",
                 "truck"],
 }
+# Grayscale built-in datasets: `channels=3` repeats their images over three channels.
+GRAYSCALE_DATASETS = ("shapes", "mnist", "mnist32", "fashion_mnist")
 SHAPES_SPLIT_SIZES = {"train": 8000, "test": 2000}
 MNIST_OFFLINE_TRAIN_SIZE = 8000
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
@@ -67,12 +69,15 @@ class ImageData:
         labels: int64 array (N,) of class ids, or None.
         name: where the data came from ("mnist", "shapes", a path, "array").
         class_names: the name of each class id, when known.
+        converted_from_grayscale: the images were grayscale and were repeated over three
+            channels because `channels=3` was asked for.
     """
 
     images: np.ndarray
     labels: np.ndarray | None
     name: str
     class_names: list[str] | None = None
+    converted_from_grayscale: bool = False
 
     @property
     def image_shape(self):
@@ -101,6 +106,9 @@ def scale_images(array):
     array = np.asarray(array)
     if array.size == 0:
         return array.astype(np.float32)
+    if not np.issubdtype(array.dtype, np.integer) and not np.all(np.isfinite(array)):
+        raise DataError("Images hold NaN or infinite values: replace them, or remove those "
+                        "images.")
     low, high = float(array.min()), float(array.max())
     if np.issubdtype(array.dtype, np.integer) or (high > 1.0 and low >= 0.0):
         if low < 0 or high > 255:
@@ -452,11 +460,13 @@ def _convert_channels(data, channels, convertible):
     found = data.image_shape[-1]
     if channels is None or channels == found:
         return data
-    if convertible and found == 1:
+    if convertible and found == 1 and channels == 3:
         data.images = np.repeat(data.images, 3, axis=-1)
+        data.converted_from_grayscale = True
         return data
-    raise DataError(f"The images in {data.name} have {found} channels but --channels {channels} "
-                    f"was requested: pass --channels {found}, or convert the images.")
+    raise DataError(f"The images in {data.name} have {found} channel{'s' if found > 1 else ''} "
+                    f"but --channels {channels} was requested: pass --channels {found}, or "
+                    "convert the images.")
 
 
 def _load_source(source, data_dir, split, image_size, limit, seed):
@@ -488,8 +498,10 @@ def load(source, *, data_dir=None, split="train", image_size=None, channels=None
         data_dir: the folder holding a named dataset's files (MNIST IDX files, tfds data).
         split: "train" or "test" (tensorflow-datasets also accepts its own split strings).
         image_size: resize every image to this int or (height, width), bilinearly.
-        channels: 1 or 3; named grayscale datasets are replicated to RGB for 3, any other
-            mismatch raises DataError.
+        channels: 1 or 3. Named grayscale datasets (`GRAYSCALE_DATASETS` and grayscale
+            tensorflow-datasets) are repeated over three channels for 3, and the result says so
+            (`converted_from_grayscale`); any other mismatch raises DataError. Folders, files
+            and arrays are never converted.
         limit: keep only the first `limit` images.
         seed: the seed of the procedural datasets.
 

@@ -190,9 +190,9 @@ compile_model = gan.compile_model
 def add_arguments(group):
     """DRAGAN's own flags (DCGAN's, plus the penalty's)."""
     dcgan.add_arguments(group)
-    group.add_argument("--gp-weight", type=float, default=10.0,
+    group.add_argument("--gp-weight", type=cli.number(at_least=0), default=10.0,
                        help="λ, the weight of the gradient penalty around the real data")
-    group.add_argument("--perturbation-scale", type=float, default=0.5,
+    group.add_argument("--perturbation-scale", type=cli.number(at_least=0), default=0.5,
                        help="C: real images are perturbed by C·std(batch)·U[0, 1)")
     group.add_argument("--discriminator-norm", choices=["layer", "none"], default="layer",
                        help="per-sample layer normalization in the discriminator (default) or "

@@ -226,9 +226,9 @@ compile_model = gan.compile_model
 
 def add_arguments(group):
     """EBGAN's own flags."""
-    group.add_argument("--margin", type=float, default=1.0,
+    group.add_argument("--margin", type=cli.number(above=0), default=1.0,
                        help="energy margin m for fakes (per-pixel mean squared error)")
-    group.add_argument("--pull-away-weight", type=float, default=0.1,
+    group.add_argument("--pull-away-weight", type=cli.number(at_least=0), default=0.1,
                        help="λ_PT, weight of the pull-away term in the generator loss")
 
 

@@ -15,7 +15,7 @@ This module is the only place in the library with backend-specific code.
 """
 
 import contextlib
-import os
+import functools
 
 import keras
 from keras import ops
@@ -490,6 +490,17 @@ class GAN(keras.Model):
             """TensorFlow and PyTorch: runs `gan_step` on the batch."""
             return self.gan_step(_unpack(data))
 
+    def fit(self, x=None, *args, **kwargs):
+        """`keras.Model.fit`; `shuffle` defaults to False for data that Keras cannot shuffle.
+
+        A `tf.data.Dataset` or `PyDataset` (such as `keras_gans.data.batches`) carries its own
+        order, and Keras warns when `shuffle=True`, its default, is passed with one. Arrays are
+        still shuffled by default.
+        """
+        if len(args) < 8 and "shuffle" not in kwargs and not _is_array_data(x):
+            kwargs["shuffle"] = False
+        return super().fit(x, *args, **kwargs)
+
     def test_step(self, *args):
         raise NotImplementedError(
             "GAN models have no evaluate(): use keras_gans.metrics or the Evaluate callback."
@@ -534,6 +545,13 @@ def _unpack(data):
         if len(data) == 1:
             return data[0]
     return data
+
+
+def _is_array_data(x):
+    """Whether `fit()` reads `x` as arrays (which it shuffles), not as a dataset or generator."""
+    from keras.src.trainers.data_adapters import array_data_adapter
+
+    return array_data_adapter.can_convert_arrays((x,))
 
 
 def _contains(variables, variable):
@@ -614,11 +632,26 @@ def _accelerator_count():
     return 0
 
 
+def inference(method):
+    """Marks a public inference method (`generate`, ...): its outputs carry no gradient.
+
+    On PyTorch the method runs under `torch.no_grad()`, so its tensors do not require
+    gradients and `.numpy()` works on them; TensorFlow and JAX tensors never carry a graph.
+    """
+
+    @functools.wraps(method)
+    def wrapper(*args, **kwargs):
+        if BACKEND != "torch":
+            return method(*args, **kwargs)
+        import torch
+
+        with torch.no_grad():
+            return method(*args, **kwargs)
+
+    return wrapper
+
+
 def set_mixed_precision(enabled):
     """Sets the global dtype policy: "mixed_bfloat16" when enabled, else "float32"."""
     keras.mixed_precision.set_global_policy("mixed_bfloat16" if enabled else "float32")
 
-
-def quiet_tensorflow():
-    """Silences TensorFlow's start-up logging (call before TensorFlow is imported)."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

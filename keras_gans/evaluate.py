@@ -18,7 +18,6 @@ Conditional models (whose `sample_inputs` returns `(latent, labels)`) also get t
 the classifier against the requested labels. Prints JSON, and writes it to `--output`.
 """
 
-import argparse
 import json
 import os
 import sys
@@ -29,6 +28,7 @@ import numpy as np
 import keras_gans
 from keras_gans import data as gan_data
 from keras_gans import metrics
+from keras_gans import runs
 
 FEATURES = ("classifier", "inception")
 
@@ -40,6 +40,20 @@ class EvaluationError(ValueError):
 def default_features(dataset):
     """The feature space that fits a dataset: the digit classifier for the MNIST family."""
     return "classifier" if str(dataset).startswith("mnist") else "inception"
+
+
+def check_features(features, image_shape, flag="--features"):
+    """Raises EvaluationError when the feature space cannot take images of `image_shape`.
+
+    The digit classifier reads 28×28 or 32×32 images (1 or 3 channels); InceptionV3 resizes any
+    image.
+    """
+    height, width, channels = tuple(image_shape)
+    if features == "classifier" and ((height, width) not in ((28, 28), (32, 32))
+                                     or channels not in (1, 3)):
+        raise EvaluationError(
+            f"The digit classifier's features take 28x28 or 32x32 images, not "
+            f"{height}x{width}x{channels}: pass {flag} inception, or train at --image-size 32.")
 
 
 def make_extractor(features, inception_weights="imagenet"):
@@ -139,24 +153,31 @@ def evaluate_model(model, extractor, reference, count=2000, batch_size=250, seed
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(
+    """The flags of `python -m keras_gans.evaluate`."""
+    from keras_gans import cli
+
+    parser = cli.Parser(
         prog="python -m keras_gans.evaluate",
         description="Measure a trained generator against real images (FCD/FID, KID, ...).",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument("--checkpoint", required=True, help="a .keras file saved by training")
     parser.add_argument("--dataset", required=True, help="the real images (as for training)")
-    parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--data-dir", default=None, help="folder of the dataset's files")
     parser.add_argument("--split", default="test", help="the real split to compare with")
-    parser.add_argument("--image-size", type=int, default=None)
-    parser.add_argument("--channels", type=int, default=None)
-    parser.add_argument("--count", type=int, default=2000, help="generated samples")
-    parser.add_argument("--limit", type=int, default=None, help="real images used (default all)")
+    parser.add_argument("--image-size", type=cli.integer(at_least=1), default=None,
+                        help="resize the real images to this size (square)")
+    parser.add_argument("--channels", type=int, choices=(1, 3), default=None,
+                        help="channels of the real images")
+    parser.add_argument("--count", type=cli.integer(at_least=2), default=2000,
+                        help="generated samples (a distance needs at least 2)")
+    parser.add_argument("--limit", type=cli.integer(at_least=2), default=None,
+                        help="real images used (default all)")
     parser.add_argument("--features", choices=FEATURES, default=None,
                         help="feature space (default: classifier for mnist*, else inception)")
     parser.add_argument("--inception-weights", default="imagenet",
                         help="InceptionV3 weights: 'imagenet' (Keras cache) or a local file")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=cli.integer(at_least=0), default=0,
+                        help="seed of the samples' noise")
     parser.add_argument("--output", default=None, help="JSON file to write")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing --output")
     return parser
@@ -164,20 +185,25 @@ def build_parser():
 
 def run(args):
     """Evaluates as the parsed `args` say; returns the results dict."""
-    if not os.path.exists(args.checkpoint):
-        raise EvaluationError(
-            f"The checkpoint {args.checkpoint} does not exist: check --checkpoint.")
     if args.output and os.path.exists(args.output) and not args.overwrite:
         raise EvaluationError(f"{args.output} already exists: pass --overwrite to replace it, "
                               "or choose another --output.")
+    if args.output:
+        runs.check_writable(os.path.dirname(os.path.abspath(args.output)), flag="--output")
+    model = keras_gans.load_gan(args.checkpoint, flag="--checkpoint")
     real = gan_data.load(args.dataset, data_dir=args.data_dir, split=args.split,
                          image_size=args.image_size, channels=args.channels, limit=args.limit)
+    if len(real) < 2:
+        raise EvaluationError(f"The {args.split} split of {args.dataset} has {len(real)} image: "
+                              "a distance needs at least 2, so pass a larger --limit or split.")
+    features = args.features or default_features(args.dataset)
+    for image_shape in (getattr(model, "image_shape", None), real.image_shape):
+        if image_shape is not None:
+            check_features(features, image_shape)
     try:
-        extractor = make_extractor(args.features or default_features(args.dataset),
-                                   args.inception_weights)
+        extractor = make_extractor(features, args.inception_weights)
     except (FileNotFoundError, RuntimeError) as error:  # weights missing: the message says how
         raise EvaluationError(str(error)) from error
-    model = keras_gans.load_model(args.checkpoint)
     reference = reference_statistics(extractor, real.images)
     results = evaluate_model(model, extractor, reference, count=args.count, seed=args.seed,
                              kid_subset_size=default_kid_subset_size(args.count, len(real)))
@@ -188,10 +214,14 @@ def run(args):
 
 def main(argv=None):
     """Command line: `python -m keras_gans.evaluate --help`; returns an exit code."""
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exit:  # --help, or a flag refused when parsed (its sentence is out)
+        return exit.code
     try:
         results = run(args)
-    except (EvaluationError, gan_data.DataError) as error:
+    except (EvaluationError, gan_data.DataError, keras_gans.CheckpointError,
+            runs.RunFolderError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     text = json.dumps(results, indent=2)

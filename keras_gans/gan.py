@@ -131,6 +131,7 @@ class GAN(engine.GAN):
         """Generates images from a batch of latent vectors."""
         return self.generator(latent, training=training)
 
+    @engine.inference
     def generate(self, count):
         """Draws `count` images from the generator."""
         return self.generator(self.normal((count, self.latent_dim)), training=False)

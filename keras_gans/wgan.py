@@ -178,7 +178,7 @@ DEFAULTS = dict(dataset="mnist", batch_size=64, epochs=200, latent_dim=128, g_lr
 def add_arguments(group):
     """WGAN's own flags."""
     wgan_gp.add_n_critic_argument(group, 5)
-    group.add_argument("--clip-value", type=float, default=0.01,
+    group.add_argument("--clip-value", type=cli.number(above=0), default=0.01,
                        help="critic variables are clipped to [-clip, clip] after each update")
     group.add_argument("--critic-warmup", action=argparse.BooleanOptionalAction, default=True,
                        help="the authors' schedule: 100 critic iterations before each of the "

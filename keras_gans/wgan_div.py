@@ -126,9 +126,9 @@ DEFAULTS = dict(dataset="mnist", batch_size=64, epochs=200, latent_dim=128, g_lr
 def add_arguments(group):
     """WGAN-div's own flags."""
     wgan_gp.add_n_critic_argument(group, 4)
-    group.add_argument("--penalty-weight", type=float, default=2.0,
+    group.add_argument("--penalty-weight", type=cli.number(at_least=0), default=2.0,
                        help="k, the coefficient of the divergence penalty")
-    group.add_argument("--penalty-power", type=float, default=6.0,
+    group.add_argument("--penalty-power", type=cli.number(above=0), default=6.0,
                        help="p, the power of the critic's gradient norm in the penalty")
     group.add_argument("--penalty-points", choices=PENALTY_POINTS, default="interpolates",
                        help="where the gradient is taken: real-fake interpolates (the authors' "

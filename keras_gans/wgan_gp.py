@@ -384,7 +384,7 @@ DEFAULTS = dict(dataset="mnist", batch_size=64, epochs=200, latent_dim=128, g_lr
 
 def add_n_critic_argument(group, default):
     """The --n-critic flag of the Wasserstein models."""
-    group.add_argument("--n-critic", type=int, default=default,
+    group.add_argument("--n-critic", type=cli.integer(at_least=1), default=default,
                        help="critic updates per generator update, each on a fresh batch of "
                        "--batch-size real images")
 
@@ -392,12 +392,12 @@ def add_n_critic_argument(group, default):
 def add_arguments(group):
     """WGAN-GP's own flags."""
     add_n_critic_argument(group, 5)
-    group.add_argument("--gp-weight", type=float, default=10.0,
+    group.add_argument("--gp-weight", type=cli.number(at_least=0), default=10.0,
                        help="λ, the weight of the gradient penalty")
     group.add_argument("--critic-norm", choices=("none", "layer"), default="none",
                        help="normalization in the critic: none (the authors' MNIST critic) or "
                        "layer (the paper's replacement for batch norm)")
-    group.add_argument("--beta-1", type=float, default=0.5,
+    group.add_argument("--beta-1", type=cli.number(at_least=0, below=1), default=0.5,
                        help="Adam's β₁ for both players: 0.5 (the authors' scripts) or 0 "
                        "(the paper's Algorithm 1)")
 

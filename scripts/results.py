@@ -162,14 +162,9 @@ def training_seconds(out):
 
 def segment_configs(out):
     """The settings of each segment of the run, in order (config_resume_*.json after resumes)."""
-    resumes = sorted((name for name in os.listdir(out) if name.startswith("config_resume_")),
-                     key=lambda name: int(name[len("config_resume_"):-len(".json")]))
-    names = ["config.json"] + resumes
-    configs = []
-    for name in names:
-        with open(os.path.join(out, name)) as file:
-            configs.append(json.load(file))
-    return configs
+    from keras_gans import runs
+
+    return runs.segment_configs(out)
 
 
 def latest_config(out):

@@ -31,3 +31,14 @@ def load_script():
         spec.loader.exec_module(module)
         return module
     return load
+
+
+@pytest.fixture(scope="session")
+def trained_run(tmp_path_factory):
+    """A finished one-epoch run of the small GAN (see cli_helpers.RUN_SETTINGS); copy it before
+    changing it."""
+    from cli_helpers import RUN_SETTINGS, run_gan
+
+    out = tmp_path_factory.mktemp("trained") / "run"
+    assert run_gan(out, *RUN_SETTINGS, "--epochs", "1") == 0
+    return out

@@ -15,19 +15,7 @@ from keras_gans import callbacks
 from keras_gans import dcgan
 from keras_gans import gan
 
-SMALL = ["--dataset", "shapes", "--limit", "64", "--batch-size", "16", "--steps-per-epoch", "2",
-         "--verbose", "0"]
-
-
-def run_gan(out, *extra):
-    return gan.main(SMALL + ["--out", str(out), "--image-size", "16", *extra])
-
-
-def error_line(capsys):
-    """The one sentence the command printed on standard error."""
-    lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
-    assert len(lines) == 1, lines
-    return lines[0]
+from cli_helpers import assert_same_training_state, error_line, run_gan
 
 
 @pytest.mark.parametrize("module", [gan, dcgan], ids=["gan", "dcgan"])
@@ -51,12 +39,8 @@ def test_resumed_run_matches_an_uninterrupted_run(tmp_path):
     assert state["training_seconds"] > 0
     assert (tmp_path / "parts/samples/epoch_0002.png").exists()
     assert len((tmp_path / "parts/metrics.csv").read_text().strip().splitlines()) == 3
-    whole = keras.saving.load_model(tmp_path / "whole/checkpoints/model.keras")
-    parts = keras.saving.load_model(tmp_path / "parts/checkpoints/model.keras")
-    for expected, actual in zip(whole.variables + whole.optimizer.variables,
-                                parts.variables + parts.optimizer.variables):
-        np.testing.assert_allclose(keras.ops.convert_to_numpy(expected),
-                                   keras.ops.convert_to_numpy(actual), rtol=1e-5, atol=1e-6)
+    assert_same_training_state(tmp_path / "whole/checkpoints/model.keras",
+                               tmp_path / "parts/checkpoints/model.keras")
 
 
 def test_training_seconds_add_up_over_resumed_segments(tmp_path):
@@ -78,18 +62,6 @@ def test_previous_run_is_never_overwritten(tmp_path, capsys):
     assert "--overwrite" in error_line(capsys)
     assert checkpoint.stat().st_mtime_ns == before
     assert run_gan(tmp_path, "--epochs", "1", "--overwrite") == 0
-
-
-def test_folder_of_other_files_is_never_replaced(tmp_path, capsys):
-    (tmp_path / "notes.txt").write_text("mine")
-    assert run_gan(tmp_path, "--overwrite") == 2
-    assert "holds no keras_gans run" in error_line(capsys)
-    assert (tmp_path / "notes.txt").read_text() == "mine"
-
-
-def test_resume_without_checkpoint_is_refused(tmp_path, capsys):
-    assert run_gan(tmp_path / "new", "--resume") == 2
-    assert "no checkpoint" in error_line(capsys)
 
 
 def write_images(folder, count=4, size=16, mode="RGB"):

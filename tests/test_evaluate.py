@@ -96,3 +96,13 @@ def test_missing_inception_weights_stop_training_with_one_sentence(tmp_path, cap
     errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and "missing.h5" in errors[0]
     assert not (tmp_path / "run" / "checkpoints").exists()
+
+
+def test_evaluate_command_takes_as_few_as_two_samples(smoke_checkpoint, tmp_path):
+    output = tmp_path / "results.json"
+    assert evaluate.main(["--checkpoint", str(smoke_checkpoint), "--dataset", "shapes",
+                          "--count", "2", "--limit", "2", "--features", "classifier",
+                          "--output", str(output)]) == 0
+    results = json.loads(output.read_text())
+    assert results["samples"] == 2 and results["reference_images"] == 2
+    assert np.isfinite(results["fcd"]) and np.isfinite(results["kid"])
