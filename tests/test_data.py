@@ -206,7 +206,7 @@ def test_numpy_array_source():
     loaded = data.load(array)
     assert loaded.images.shape == (4, 6, 6, 1) and np.all(loaded.images == 1.0)
     assert loaded.labels is None
-    with pytest.raises(data.DataError, match="have 1 channels but --channels 3"):
+    with pytest.raises(data.DataError, match="have 1 channel but --channels 3"):
         data.load(array, channels=3)
     with pytest.raises(data.DataError, match="shape"):
         data.load(np.zeros((4, 6), np.uint8))
