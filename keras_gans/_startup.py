@@ -53,8 +53,12 @@ def import_keras_quietly():
     try:
         import keras
 
-        if keras.backend.backend() == "tensorflow":
-            keras.distribution.list_devices()  # TensorFlow logs its device notices here
+        tensorflow = sys.modules.get("tensorflow")  # imported by Keras on its backend
+        if keras.backend.backend() == "tensorflow" and tensorflow is not None:
+            # TensorFlow logs its device notices when it first enumerates the devices. Only the
+            # physical devices are listed: logical devices (memory growth, virtual devices) can
+            # still be configured afterwards.
+            tensorflow.config.list_physical_devices()
     finally:
         sys.stderr.flush()
         os.dup2(saved, 2)

@@ -66,6 +66,16 @@ def test_start_up_notices_are_hidden_and_other_messages_kept(tmp_path):
     assert "oneDNN" in full.stderr and "a real warning" in full.stderr
 
 
+def test_tensorflow_devices_can_still_be_configured_after_import():
+    code = ("import keras_gans, tensorflow as tf; cpu = tf.config.list_physical_devices('CPU')[0]; "
+            "tf.config.set_logical_device_configuration(cpu, "
+            "[tf.config.LogicalDeviceConfiguration()] * 2); "
+            "print(len(tf.config.list_logical_devices('CPU')))")
+    result = python(code, KERAS_BACKEND="tensorflow")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "2" and result.stderr == ""
+
+
 def test_startup_notice_filter():
     text = ("I0000 port.cc:153] oneDNN custom operations are on. You may see ...\n"
             "E0000 cuda_platform.cc:52] failed call to cuInit: INTERNAL: CUDA error\n"
