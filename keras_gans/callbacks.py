@@ -50,17 +50,23 @@ def save_image_grid(images, path, columns=None):
 class SampleGrid(keras.callbacks.Callback):
     """Saves a grid of samples from fixed inputs at the end of every `every` epochs.
 
-    The inputs come from the model's `sample_inputs(count, seed)`, drawn once, so successive
-    grids show how the same latent points evolve.
+    By default the inputs come from the model's `sample_inputs(count, seed)` (seeded noise),
+    drawn once, so successive grids show how the same latent points evolve. Translation models
+    take data instead: pass `inputs`, for instance held-out images, or a function
+    `inputs(count, seed)` that returns them. A model with a `sample_grid(inputs)` method lays
+    out its own grid (pix2pix: rows of input | output | target); it returns the images and the
+    number of columns.
 
     Args:
         directory: folder for the PNGs (`epoch_0001.png`, ...).
-        count: number of samples in the grid.
+        count: number of samples (or rows of a translation grid).
         every: epochs between grids.
         seed: seed of the fixed inputs.
+        inputs: optional model inputs, or a function `(count, seed) -> inputs`, used instead
+            of `model.sample_inputs`.
     """
 
-    def __init__(self, directory, count=64, every=1, seed=0):
+    def __init__(self, directory, count=64, every=1, seed=0, inputs=None):
         super().__init__()
         if every < 1 or count < 1:
             raise ValueError(f"`every` and `count` must be at least 1. Received: every={every}, "
@@ -69,16 +75,96 @@ class SampleGrid(keras.callbacks.Callback):
         self.count = count
         self.every = every
         self.seed = seed
+        self.provider = inputs
         self.inputs = None
 
     def on_train_begin(self, logs=None):
-        self.inputs = self.model.sample_inputs(self.count, seed=self.seed)
+        if self.provider is None:
+            self.inputs = self.model.sample_inputs(self.count, seed=self.seed)
+        elif callable(self.provider):
+            self.inputs = self.provider(self.count, self.seed)
+        else:
+            self.inputs = self.provider
 
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every:
             return
-        images = keras.ops.convert_to_numpy(self.model(self.inputs, training=False))
-        save_image_grid(images, os.path.join(self.directory, f"epoch_{epoch + 1:04d}.png"))
+        images, columns = grid_images(self.model, self.inputs)
+        save_image_grid(images, os.path.join(self.directory, f"epoch_{epoch + 1:04d}.png"),
+                        columns=columns)
+
+
+def grid_images(model, inputs):
+    """The images of a sample grid and its column count (None: a square grid).
+
+    Uses the model's `sample_grid(inputs)` when it has one, else its outputs on `inputs`.
+    """
+    if hasattr(model, "sample_grid"):
+        images, columns = model.sample_grid(inputs)
+        return keras.ops.convert_to_numpy(images), columns
+    return keras.ops.convert_to_numpy(model(inputs, training=False)), None
+
+
+def grid_rows(*columns):
+    """Interleaves equally long image batches into rows: row i is (columns[0][i], columns[1][i],
+    ...), so that `tile_images(grid_rows(a, b, c), columns=3)` shows a | b | c side by side.
+
+    Images with one channel are repeated to three when another column has three.
+    """
+    columns = [np.asarray(keras.ops.convert_to_numpy(column), dtype="float32")
+               for column in columns]
+    channels = max(column.shape[-1] for column in columns)
+    columns = [np.repeat(column, channels, axis=-1) if column.shape[-1] < channels else column
+               for column in columns]
+    return np.stack(columns, axis=1).reshape((-1, *columns[0].shape[1:]))
+
+
+class LinearDecay(keras.callbacks.Callback):
+    """Constant learning rates, then a linear decay towards 0, stepped per epoch.
+
+    The schedule of pix2pix and CycleGAN (junyanz/pytorch-CycleGAN-and-pix2pix): for the
+    0-based epoch e, every player's rate is base · (1 − max(0, e + 1 − constant_epochs) /
+    (decay_epochs + 1)). The rate depends only on the epoch, so a run resumed at any epoch
+    continues the schedule exactly.
+
+    Args:
+        constant_epochs: epochs at the base rates (100 in the papers).
+        decay_epochs: epochs of linear decay after them (100 in the papers).
+        base_rates: player optimizer name ("g_optimizer", ...) -> base learning rate. By
+            default the rates the optimizers have when training begins; pass them when
+            resuming a run whose rates have already decayed.
+
+    Example:
+
+    ```python
+    model.fit(pairs, epochs=200, callbacks=[LinearDecay(100, 100)])
+    ```
+    """
+
+    def __init__(self, constant_epochs, decay_epochs, base_rates=None):
+        super().__init__()
+        if constant_epochs < 0 or decay_epochs < 0:
+            raise ValueError(
+                "`constant_epochs` and `decay_epochs` must be 0 or more. Received: "
+                f"constant_epochs={constant_epochs}, decay_epochs={decay_epochs}")
+        self.constant_epochs = constant_epochs
+        self.decay_epochs = decay_epochs
+        self.base_rates = dict(base_rates) if base_rates else None
+
+    def factor(self, epoch):
+        """The multiplier of the base rates during the 0-based `epoch`."""
+        decayed = max(0, epoch + 1 - self.constant_epochs)
+        return max(0.0, 1.0 - decayed / (self.decay_epochs + 1))
+
+    def on_train_begin(self, logs=None):
+        if self.base_rates is None:
+            self.base_rates = {
+                name: float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+                for name, optimizer in self.model.player_optimizers.items()}
+
+    def on_epoch_begin(self, epoch, logs=None):
+        for name, optimizer in self.model.player_optimizers.items():
+            optimizer.learning_rate = self.base_rates[name] * self.factor(epoch)
 
 
 class Checkpoint(keras.callbacks.Callback):

@@ -438,6 +438,25 @@ def make_evaluation_callbacks(args, image_shape):
     return [evaluation, best]
 
 
+def add_decay_argument(group):
+    """`--decay-epochs`: the linear learning-rate decay of pix2pix, CycleGAN and the
+    translation models after them (see `linear_decay`)."""
+    group.add_argument("--decay-epochs", type=integer(at_least=0), default=None,
+                       help="final epochs over which the learning rates decay linearly to 0 "
+                       "(default: half of --epochs, the papers' 100 + 100)")
+
+
+def linear_decay(args):
+    """The papers' schedule as a callback: constant rates, then linear decay to 0 over the
+    last `--decay-epochs` (half of `--epochs` by default), from `--g-lr` and `--d-lr`."""
+    decay_epochs = args.epochs // 2 if args.decay_epochs is None else args.decay_epochs
+    if decay_epochs > args.epochs:
+        raise UsageError(f"--decay-epochs {decay_epochs} is more than --epochs {args.epochs}: "
+                         f"pass at most {args.epochs}.")
+    base_rates = {"g_optimizer": args.g_lr, "d_optimizer": args.d_lr}
+    return [gan_callbacks.LinearDecay(args.epochs - decay_epochs, decay_epochs, base_rates)]
+
+
 def nan_advice(args):
     """What to do about a NaN loss, naming this model's learning-rate flags and values."""
     rates = " ".join(f"--{dest.replace('_', '-')} {value:g}" for dest, value in vars(args).items()

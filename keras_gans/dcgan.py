@@ -27,18 +27,7 @@ from keras import layers
 
 from keras_gans import cli
 from keras_gans import gan
-
-
-def weight_initializer():
-    """N(0, 0.02), the DCGAN initialization of convolution and dense weights."""
-    return keras.initializers.RandomNormal(0.0, 0.02)
-
-
-def batch_normalization():
-    """Batch normalization as in dcgan.torch: γ ~ N(1, 0.02), β = 0, momentum 0.1, ε 1e-5."""
-    return layers.BatchNormalization(
-        momentum=0.9, epsilon=1e-5, gamma_initializer=keras.initializers.RandomNormal(1.0, 0.02)
-    )
+from keras_gans.blocks import batch_normalization, weight_initializer  # noqa: F401
 
 
 def layer_normalization():

@@ -399,3 +399,95 @@ class AdaIN(layers.Layer):
         config = super().get_config()
         config.update({"form": self.form, "epsilon": self.epsilon})
         return config
+
+
+@keras.saving.register_keras_serializable(package="keras_gans")
+class ImagePool(layers.Layer):
+    """The history of generated images that CycleGAN's discriminators train on.
+
+    Shrivastava et al. (2017) and CycleGAN update a discriminator on a mix of the newest fakes
+    and older ones, so that it does not chase the generator's latest mode. Per image: while the
+    pool is not full, the image is stored and returned; afterwards, with probability 1/2 a
+    random stored image is returned and the new one takes its place, else the new image is
+    returned unchanged.
+
+    The pool is two non-trainable variables (the images and their count), so it is saved in
+    `.keras` files and a resumed run continues with the same history. The images of one batch
+    are handled together: each one reads the pool as it was before the batch (with batch size
+    1, as in the papers, this is exactly the sequential rule).
+
+    Args:
+        size: images kept (50 in CycleGAN); 0 turns the pool off (the call returns its input).
+
+    Call arguments:
+        images: a batch of generated images (NHWC).
+        seed: a `keras.random.SeedGenerator` (the model's), so that the draws are part of the
+            training state.
+
+    Example:
+
+    >>> pool = ImagePool(size=50)
+    >>> fakes = pool(keras.random.normal((1, 8, 8, 3)), seed=keras.random.SeedGenerator(0))
+    >>> fakes.shape
+    (1, 8, 8, 3)
+
+    Reference:
+        Zhu, Park, Isola, Efros, "Unpaired Image-to-Image Translation using Cycle-Consistent
+        Adversarial Networks", arXiv:1703.10593, §4 (training details).
+    """
+
+    def __init__(self, size=50, **kwargs):
+        super().__init__(**kwargs)
+        if size < 0:
+            raise ValueError(f"`size` must be 0 or more. Received: size={size}")
+        self.size = size
+
+    def build(self, input_shape):
+        if self.size == 0:
+            return
+        if any(dimension is None for dimension in input_shape[1:]):
+            raise ValueError(
+                "ImagePool needs the image shape when it is built. "
+                f"Received: input_shape={input_shape}"
+            )
+        self.images = self.add_weight(
+            shape=(self.size, *input_shape[1:]), initializer="zeros", trainable=False,
+            name="images")
+        self.count = self.add_weight(
+            shape=(), initializer="zeros", dtype="int32", trainable=False, name="count")
+
+    def call(self, images, seed=None):
+        if self.size == 0:
+            return images
+        images = ops.cast(images, self.images.dtype)
+        batch_size = ops.shape(images)[0]
+        positions = self.count + ops.arange(batch_size, dtype="int32")
+        filling = positions < self.size
+        swapping = ops.logical_and(
+            ops.logical_not(filling), keras.random.uniform((batch_size,), seed=seed) < 0.5)
+        random_slots = keras.random.randint((batch_size,), 0, self.size, seed=seed)
+        slots = ops.where(filling, ops.minimum(positions, self.size - 1), random_slots)
+        stored = ops.take(self.images, slots, axis=0)
+        returned = ops.where(swapping[:, None, None, None], stored, images)
+        self.images.assign(self._written_pool(images, slots, ops.logical_or(filling, swapping)))
+        self.count.assign(ops.minimum(self.count + batch_size, self.size))
+        return returned
+
+    def _written_pool(self, images, slots, writing):
+        """The pool with each writing image in its slot (the last writer of a slot wins)."""
+        batch_size = ops.shape(images)[0]
+        hits = ops.logical_and(
+            ops.equal(slots[:, None], ops.arange(self.size, dtype="int32")[None, :]),
+            writing[:, None])
+        writer = ops.max(ops.where(hits, ops.arange(1, batch_size + 1, dtype="int32")[:, None], 0),
+                         axis=0)
+        incoming = ops.take(images, ops.maximum(writer - 1, 0), axis=0)
+        return ops.where((writer > 0)[:, None, None, None], incoming, self.images)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"size": self.size})
+        return config

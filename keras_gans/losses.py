@@ -309,3 +309,18 @@ def softmax_generator_loss(real_energy, fake_energy):
     energies = ops.concatenate([ops.reshape(_float(real_energy), (-1,)),
                                 ops.reshape(_float(fake_energy), (-1,))])
     return ops.mean(energies) + _log_partition(real_energy, fake_energy)
+
+
+# ----------------------------------------------------------------------------------------------
+# Image-to-image translation: reconstruction, cycle and identity terms (pix2pix, CycleGAN)
+# ----------------------------------------------------------------------------------------------
+def mean_absolute_error(images, targets):
+    """Mean |images − targets| over every pixel and channel: pix2pix's L1 term and CycleGAN's
+    cycle-consistency and identity terms (PyTorch `L1Loss`)."""
+    return ops.mean(ops.abs(_float(images) - _float(targets)))
+
+
+def mean_squared_error(outputs, target):
+    """Mean (outputs − target)² over every element: the least-squares adversarial term of
+    CycleGAN's generators (PyTorch `MSELoss` against a constant target)."""
+    return ops.mean(ops.square(_float(outputs) - target))
