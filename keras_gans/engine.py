@@ -293,81 +293,175 @@ class GAN(keras.Model):
 
         The loss is a per-replica batch mean; under `tf.distribute` it is divided by the number
         of replicas before differentiation so that the summed gradients are those of the global
-        batch mean.
+        batch mean. The losses of the sub-networks holding any of `variables` (weight
+        regularizers, activity regularizers, `add_loss`) are added to it: every call of such a
+        network inside `loss_fn` contributes its `add_loss` terms, except the calls made inside
+        `input_gradients`, and each weight regularizer counts once.
 
         Args:
-            loss_fn: a function of no arguments returning a scalar loss.
+            loss_fn: a function of no arguments returning a scalar loss, or a pair
+                `(loss, aux)` where `aux` is any nested structure of tensors computed along
+                the way (generated images, features) for use after this step.
             variables: the list of variables to update.
             optimizer: the optimizer that updates them.
-            enabled: optional boolean scalar tensor; when false the step changes nothing (the
-                variables and the optimizer's state, its iteration count included, keep their
-                values). For schedules decided inside a compiled step, such as WGAN's extra
-                critic iterations.
+            enabled: optional boolean scalar; when false the step is skipped, with no forward
+                or backward pass and no change to any state (variables, optimizer slots and
+                iteration count, batch statistics, seed generators). For schedules decided
+                inside a compiled step, such as WGAN's extra critic iterations. A skipped step
+                returns a zero loss; `loss_fn` may not return `aux` then.
 
         Returns:
-            The loss value (not scaled by the replica count).
+            The loss minimized (not scaled by the replica count, network losses included), or
+            `(loss, aux)` when `loss_fn` returns a pair, with gradients stopped on `aux`.
         """
         variables = list(variables)
         if enabled is not None:
             return self._minimize_if(loss_fn, variables, optimizer, enabled)
+        returns_aux = []
+        total_loss_fn = self._with_network_losses(loss_fn, variables, returns_aux)
         if BACKEND == "tensorflow":
-            loss, gradients = self._tensorflow_gradients(loss_fn, variables)
+            loss, aux, gradients = self._tensorflow_gradients(total_loss_fn, variables)
         elif BACKEND == "torch":
-            loss, gradients = self._torch_gradients(loss_fn, variables)
+            loss, aux, gradients = self._torch_gradients(total_loss_fn, variables)
         elif BACKEND == "jax":
-            loss, gradients = self._jax_gradients(loss_fn, variables)
+            loss, aux, gradients = self._jax_gradients(total_loss_fn, variables)
         else:
             raise ValueError(f"keras_gans does not support the backend {BACKEND!r}.")
         optimizer.apply(gradients, variables)
-        return loss
+        if not returns_aux[0]:
+            return loss
+        return loss, keras.tree.map_structure(ops.stop_gradient, aux)
+
+    def _with_network_losses(self, loss_fn, variables, returns_aux):
+        """`loss_fn` as a function returning `(loss + network losses, aux)`.
+
+        Appends to `returns_aux` whether `loss_fn` returned a pair.
+        """
+        networks = self._networks_holding(variables)
+
+        def total_loss():
+            with _losses_of_every_call(networks):
+                result = loss_fn()
+                returns_aux.append(isinstance(result, tuple) and len(result) == 2)
+                loss, aux = result if returns_aux[-1] else (result, None)
+                network_losses = [value for network in networks for value in network.losses]
+            for value in network_losses:
+                loss = loss + ops.cast(value, loss.dtype)
+            return loss, aux
+
+        return total_loss
+
+    def _networks_holding(self, variables):
+        """The model's direct sub-networks that hold any of `variables`."""
+        identities = {id(variable) for variable in variables}
+        return [
+            layer for layer in self._flatten_layers(include_self=False, recursive=False)
+            if any(id(variable) in identities for variable in layer.trainable_variables)
+        ]
 
     def _minimize_if(self, loss_fn, variables, optimizer, enabled):
-        """`minimize`, then every changed value kept only where `enabled` is true."""
-        state = variables + list(optimizer.variables)
+        """`minimize` run only where `enabled` is true, through a real conditional."""
+
+        def step():
+            return ops.cast(self._minimize_without_aux(loss_fn, variables, optimizer), "float32")
+
+        if isinstance(enabled, bool):
+            return step() if enabled else ops.zeros((), "float32")
+        if BACKEND == "jax":
+            return self._jax_step_if(step, enabled)
+        if BACKEND == "torch":
+            return step() if bool(enabled) else ops.zeros((), "float32")
+        import tensorflow as tf
+
+        if replica_count() > 1:
+            # An optimizer update inside tf.cond cannot merge across replicas: compute the step
+            # and keep the old values where it is disabled.
+            return self._step_kept_if(step, variables + list(optimizer.variables), enabled)
+        return tf.cond(enabled, step, lambda: tf.zeros((), "float32"))
+
+    def _minimize_without_aux(self, loss_fn, variables, optimizer):
+        result = self.minimize(loss_fn, variables, optimizer)
+        if isinstance(result, tuple):
+            raise ValueError(
+                "minimize(enabled=...) cannot return auxiliary outputs, since a skipped step "
+                "computes none: return only the loss from loss_fn, or drop `enabled`."
+            )
+        return result
+
+    def _jax_step_if(self, step, enabled):
+        """JAX: `step()` inside `lax.cond`, as a pure function of the whole training state."""
+        import jax
+
+        state = self._state_variables()
+        outer_scope = get_stateless_scope()
+        values = [_current_value(outer_scope, variable) for variable in state]
+
+        def run(values):
+            with StatelessScope(state_mapping=list(zip(state, values))) as scope:
+                loss = step()
+                new_values = [_current_value(scope, variable) for variable in state]
+            return new_values, loss
+
+        def skip(values):
+            return list(values), ops.zeros((), "float32")
+
+        new_values, loss = jax.lax.cond(enabled, run, skip, values)
+        for variable, value in zip(state, new_values):
+            variable.assign(value)
+        return loss
+
+    @staticmethod
+    def _step_kept_if(step, state, enabled):
+        """Runs `step()`, then keeps every changed value of `state` only where `enabled`."""
         before = [ops.copy(ops.convert_to_tensor(v.value)) for v in state]
-        loss = self.minimize(loss_fn, variables, optimizer)
+        loss = step()
         for variable, old_value in zip(state, before):
             variable.assign(ops.where(enabled, variable.value, old_value))
-        return loss
+        return ops.where(enabled, loss, ops.zeros_like(loss))
 
     def clip_variables(self, variables, limit):
         """Clips every variable to [−limit, limit] in place (WGAN's weight clipping)."""
         for variable in variables:
             variable.assign(ops.clip(variable.value, -limit, limit))
 
-    def split_real_batches(self, real_images, count):
-        """Splits a step's real images into `count` equal batches (one per critic iteration).
+    def split_real_batches(self, data, count):
+        """Splits a step's real data into `count` equal batches (one per critic iteration).
 
-        Models whose critic trains `count` times per generator step on fresh real batches set
+        `data` is a tensor or a nested structure of tensors with a common batch size, such as
+        `(images, labels)`; each batch has the same structure. Models whose critic trains
+        `count` times per generator step on fresh real batches set
         `real_batches_per_step = count`; the command line then feeds `count` batches per step.
         """
-        batch_size = ops.shape(real_images)[0] // count
-        return [real_images[index * batch_size:(index + 1) * batch_size]
-                for index in range(count)]
+        batch_size = ops.shape(keras.tree.flatten(data)[0])[0] // count
+        return [
+            keras.tree.map_structure(
+                lambda tensor, start=index * batch_size: tensor[start:start + batch_size], data)
+            for index in range(count)
+        ]
 
     def _tensorflow_gradients(self, loss_fn, variables):
         import tensorflow as tf
 
         with tf.GradientTape() as tape:
-            loss = loss_fn()
+            loss, aux = loss_fn()
             scaled_loss = loss / replica_count()
         gradients = tape.gradient(scaled_loss, variables)
         gradients = [
             ops.zeros_like(v) if g is None else g for g, v in zip(gradients, variables)
         ]
-        return loss, gradients
+        return loss, aux, gradients
 
     def _torch_gradients(self, loss_fn, variables):
         import torch
 
-        loss = loss_fn()
+        loss, aux = loss_fn()
         gradients = torch.autograd.grad(
             loss, [v.value for v in variables], allow_unused=True
         )
         gradients = [
             torch.zeros_like(v.value) if g is None else g for g, v in zip(gradients, variables)
         ]
-        return loss.detach(), gradients
+        return loss.detach(), aux, gradients
 
     def _jax_gradients(self, loss_fn, variables):
         import jax
@@ -375,72 +469,80 @@ class GAN(keras.Model):
         outer_scope = get_stateless_scope()
         others = [v for v in self._state_variables() if not _contains(variables, v)]
 
-        def current(variable):
-            value = outer_scope.get_current_value(variable) if outer_scope else None
-            return variable.value if value is None else value
-
         def pure_loss(values):
-            mapping = [(v, current(v)) for v in others] + list(zip(variables, values))
-            with StatelessScope(state_mapping=mapping) as scope:
-                loss = loss_fn()
+            mapping = [(v, _current_value(outer_scope, v)) for v in others]
+            mapping += list(zip(variables, values))
+            with StatelessScope(state_mapping=mapping, collect_losses=True) as scope:
+                loss, aux = loss_fn()
             # Non-trainable state the loss changed: batch statistics, seed generators.
             updates = [scope.get_current_value(v) for v in others]
-            return loss, updates
+            return loss, (updates, aux)
 
-        values = [current(v) for v in variables]
-        (loss, updates), gradients = jax.value_and_grad(pure_loss, has_aux=True)(values)
+        values = [_current_value(outer_scope, v) for v in variables]
+        (loss, (updates, aux)), gradients = jax.value_and_grad(pure_loss, has_aux=True)(values)
         for variable, value in zip(others, updates):
             if value is not None:
                 variable.assign(value)
-        return loss, gradients
+        return loss, aux, gradients
 
     def input_gradients(self, fn, inputs):
         """Gradient of `sum(fn(inputs))` with respect to `inputs`, itself differentiable.
 
         Gradient penalties (WGAN-GP, DRAGAN, R1, WGAN-div) call this inside a `minimize`
         loss so that the penalty's gradient reaches the discriminator's weights. `fn` should
-        not change model state (call the critic without batch statistics or dropout).
+        not change model state (call the critic without batch statistics or dropout); losses
+        its networks add (`add_loss`, activity regularizers) are not added to the outer loss.
 
         Args:
             fn: a function mapping a batch of inputs to per-sample outputs.
-            inputs: the batch at which to differentiate.
+            inputs: the batch at which to differentiate: a tensor, or a nested structure of
+                tensors such as `(images, labels)`, which `fn` receives as is.
 
         Returns:
-            A tensor shaped like `inputs`.
+            The gradients in the structure of `inputs`; integer leaves (labels), which have
+            no gradient, get `None`.
         """
+        leaves = keras.tree.flatten(inputs)
+        floating = [_is_floating(leaf) for leaf in leaves]
+        float_leaves = [leaf for leaf, is_float in zip(leaves, floating) if is_float]
+
+        def outputs_of(new_float_leaves):
+            new_leaves = iter(new_float_leaves)
+            rebuilt = [next(new_leaves) if is_float else leaf
+                       for leaf, is_float in zip(leaves, floating)]
+            return ops.sum(fn(keras.tree.pack_sequence_as(inputs, rebuilt)))
+
+        with _losses_restored(self):
+            gradients = iter(self._input_gradients(outputs_of, float_leaves))
+        return keras.tree.pack_sequence_as(
+            inputs, [next(gradients) if is_float else None for is_float in floating])
+
+    def _input_gradients(self, total, inputs):
+        """Gradients of the scalar `total(inputs)` with respect to the list `inputs`."""
         if BACKEND == "tensorflow":
             import tensorflow as tf
 
             with tf.GradientTape() as tape:
                 tape.watch(inputs)
-                outputs = fn(inputs)
+                outputs = total(inputs)
             return tape.gradient(outputs, inputs)
         if BACKEND == "torch":
+            inputs = [x if x.requires_grad else x.detach().requires_grad_(True) for x in inputs]
             import torch
 
-            if not inputs.requires_grad:
-                inputs = inputs.detach().requires_grad_(True)
-            outputs = fn(inputs)
-            (gradients,) = torch.autograd.grad(
-                outputs.sum(), inputs, create_graph=True
-            )
-            return gradients
+            return torch.autograd.grad(total(inputs), inputs, create_graph=True)
         import jax
 
         outer_scope = get_stateless_scope()
         if outer_scope is None:
-            return jax.grad(lambda x: ops.sum(fn(x)))(inputs)
-        state = self._state_variables()
-        mapping = []
-        for variable in state:
-            value = outer_scope.get_current_value(variable)
-            mapping.append((variable, variable.value if value is None else value))
+            return jax.grad(total)(inputs)
+        mapping = [(v, _current_value(outer_scope, v)) for v in self._state_variables()]
 
-        def total(x):
+        def total_in_scope(x):
             with StatelessScope(state_mapping=mapping):
-                return ops.sum(fn(x))
+                return total(x)
 
-        return jax.grad(total)(inputs)
+        return jax.grad(total_in_scope)(inputs)
 
     def _state_variables(self):
         """Every variable the JAX trainer carries, in the trainer's order."""
@@ -556,6 +658,57 @@ def _is_array_data(x):
 
 def _contains(variables, variable):
     return any(variable is v for v in variables)
+
+
+def _current_value(scope, variable):
+    """The value of `variable` in the stateless `scope` (its own value outside any scope)."""
+    value = scope.get_current_value(variable) if scope is not None else None
+    return variable.value if value is None else value
+
+
+def _is_floating(tensor):
+    return "float" in keras.backend.standardize_dtype(tensor.dtype)
+
+
+def _keep_losses():
+    """Replaces `Layer._clear_losses` while the losses of several calls accumulate."""
+
+
+@contextlib.contextmanager
+def _losses_of_every_call(networks):
+    """Makes each of `networks` keep the `add_loss` terms of all its calls in the context.
+
+    Keras clears a layer's losses at each outermost call, so a discriminator called on real
+    and then on generated images would keep only the second call's terms. The networks start
+    and end the context with no losses.
+    """
+    for network in networks:
+        network._clear_losses()
+        object.__setattr__(network, "_clear_losses", _keep_losses)
+    try:
+        yield
+    finally:
+        for network in networks:
+            object.__delattr__(network, "_clear_losses")
+            network._clear_losses()
+
+
+@contextlib.contextmanager
+def _losses_restored(model):
+    """Restores the `add_loss` terms of every layer of `model` as they were on entry."""
+    scope = get_stateless_scope()
+    scope_losses = list(scope.losses) if scope is not None else None
+    saved = [(layer, list(layer._losses), set(layer._loss_ids))
+             for layer in model._flatten_layers(include_self=False)]
+    try:
+        yield
+    finally:
+        for layer, layer_losses, loss_ids in saved:
+            layer._losses[:] = layer_losses
+            layer._loss_ids.clear()
+            layer._loss_ids.update(loss_ids)
+        if scope is not None:
+            scope.losses[:] = scope_losses
 
 
 # --------------------------------------------------------------------------------------------
