@@ -413,8 +413,9 @@ class ImagePool(layers.Layer):
 
     The pool is two non-trainable variables (the images and their count), so it is saved in
     `.keras` files and a resumed run continues with the same history. The images of one batch
-    are handled together: each one reads the pool as it was before the batch (with batch size
-    1, as in the papers, this is exactly the sequential rule).
+    are handled together: a swapping image sees the images stored by the filling ones of its
+    batch, but not those swapped in by others (with batch size 1, as in the papers, this is
+    exactly the sequential rule).
 
     Args:
         size: images kept (50 in CycleGAN); 0 turns the pool off (the call returns its input).
@@ -461,20 +462,24 @@ class ImagePool(layers.Layer):
             return images
         images = ops.cast(images, self.images.dtype)
         batch_size = ops.shape(images)[0]
-        positions = self.count + ops.arange(batch_size, dtype="int32")
+        count = ops.convert_to_tensor(self.count.value)
+        positions = count + ops.arange(batch_size, dtype="int32")
         filling = positions < self.size
         swapping = ops.logical_and(
             ops.logical_not(filling), keras.random.uniform((batch_size,), seed=seed) < 0.5)
         random_slots = keras.random.randint((batch_size,), 0, self.size, seed=seed)
         slots = ops.where(filling, ops.minimum(positions, self.size - 1), random_slots)
-        stored = ops.take(self.images, slots, axis=0)
-        returned = ops.where(swapping[:, None, None, None], stored, images)
-        self.images.assign(self._written_pool(images, slots, ops.logical_or(filling, swapping)))
-        self.count.assign(ops.minimum(self.count + batch_size, self.size))
+        # Images that fill the pool are stored first, so that a later image of the same batch
+        # may draw them; swapping images then return what their slot holds and take its place.
+        filled = self._written(ops.convert_to_tensor(self.images.value), images, slots, filling)
+        returned = ops.where(swapping[:, None, None, None], ops.take(filled, slots, axis=0),
+                             images)
+        self.images.assign(self._written(filled, images, slots, swapping))
+        self.count.assign(ops.minimum(count + batch_size, self.size))
         return returned
 
-    def _written_pool(self, images, slots, writing):
-        """The pool with each writing image in its slot (the last writer of a slot wins)."""
+    def _written(self, pool, images, slots, writing):
+        """`pool` with each writing image in its slot (the last writer of a slot wins)."""
         batch_size = ops.shape(images)[0]
         hits = ops.logical_and(
             ops.equal(slots[:, None], ops.arange(self.size, dtype="int32")[None, :]),
@@ -482,7 +487,7 @@ class ImagePool(layers.Layer):
         writer = ops.max(ops.where(hits, ops.arange(1, batch_size + 1, dtype="int32")[:, None], 0),
                          axis=0)
         incoming = ops.take(images, ops.maximum(writer - 1, 0), axis=0)
-        return ops.where((writer > 0)[:, None, None, None], incoming, self.images)
+        return ops.where((writer > 0)[:, None, None, None], incoming, pool)
 
     def compute_output_shape(self, input_shape):
         return input_shape

@@ -7,15 +7,23 @@ import pytest
 
 from keras_gans import callbacks, pix2pix
 
+from conftest import BACKEND
 from model_checks import as_json
 from translation_checks import fit_pairs, pytorch_transposed_reach, random_pairs
 from translation_checks import transposed_reach
+
+
+# Building 50 M weights costs a minute of compilation on JAX's CPU backend; the layer sizes do
+# not depend on the backend, so they are counted on the others.
+ARCHITECTURE_ONCE = pytest.mark.skipif(BACKEND == "jax", reason="sizes are counted on "
+                                       "TensorFlow and PyTorch")
 
 
 def trainable_count(network):
     return int(sum(np.prod(weight.shape) for weight in network.trainable_weights))
 
 
+@ARCHITECTURE_ONCE
 def test_unet_256_and_patchgan_match_the_reference_sizes():
     generator = pix2pix.build_generator((256, 256, 3))
     assert trainable_count(generator) == 54_413_955  # 54.414 M in the reference code
@@ -25,6 +33,7 @@ def test_unet_256_and_patchgan_match_the_reference_sizes():
     assert discriminator.output_shape == (None, 30, 30, 1)
 
 
+@ARCHITECTURE_ONCE
 def test_offline_networks_at_32_pixels():
     generator = pix2pix.build_generator((32, 32, 1))
     assert generator.output_shape == (None, 32, 32, 1)
