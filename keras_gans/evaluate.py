@@ -152,6 +152,71 @@ def evaluate_model(model, extractor, reference, count=2000, batch_size=250, seed
                    labels=requested_labels(inputs), **options)
 
 
+def translate_in_batches(translate, images, batch_size=50):
+    """`translate(batch)` over `images` in batches (NumPy in, NumPy out)."""
+    return np.concatenate([keras.ops.convert_to_numpy(translate(images[start:start + batch_size]))
+                           for start in range(0, len(images), batch_size)])
+
+
+def paired_translation_scores(model, images, targets, labels, classifier, train_targets,
+                              batch_size=50):
+    """pix2pix's criteria on held-out pairs (MODEL_SPECS §24): class preservation T and the
+    mean L1 to the targets, beside the L1 of the best constant image and of the input itself.
+
+    Args:
+        model: a paired translation model (`translate(images)`), translating as it does by
+            default (pix2pix: with dropout and batch statistics, as the paper does).
+        images, targets, labels: held-out inputs A, targets B and their digit labels.
+        classifier: a `metrics.ClassifierFeatures`.
+        train_targets: training targets, for the best-constant-image baseline.
+        batch_size: images per translation call.
+    """
+    outputs = translate_in_batches(model.translate, images, batch_size)
+    constant = metrics.best_constant_image(train_targets)
+    inputs_as_targets = np.broadcast_to(images, targets.shape) if images.shape[-1] == 1 else images
+    return dict(
+        class_preserved=metrics.class_preservation(classifier, outputs, labels),
+        l1=float(metrics.mean_absolute_errors(outputs, targets).mean()),
+        l1_best_constant_image=float(metrics.mean_absolute_errors(
+            np.broadcast_to(constant, targets.shape), targets).mean()),
+        l1_input=float(metrics.mean_absolute_errors(inputs_as_targets, targets).mean()),
+        count=len(images),
+    )
+
+
+def unpaired_translation_scores(model, images_a, labels_a, images_b, labels_b, classifier,
+                                batch_size=50):
+    """CycleGAN's criteria on held-out images of both domains (MODEL_SPECS §28 and §5): class
+    preservation T both ways, the colour check for grey A ↔ coloured B, and the cycle L1.
+
+    Args:
+        model: a two-way translation model (`translate(images, to="A" | "B")`).
+        images_a, labels_a, images_b, labels_b: held-out images of each domain and their
+            digit labels.
+        classifier: a `metrics.ClassifierFeatures`.
+        batch_size: images per translation call.
+    """
+    def translate(images, to):
+        return translate_in_batches(lambda batch: model.translate(batch, to=to), images,
+                                    batch_size)
+
+    fake_b, fake_a = translate(images_a, "B"), translate(images_b, "A")
+    cycle_a, cycle_b = translate(fake_b, "A"), translate(fake_a, "B")
+    scores = dict(
+        class_preserved_a_to_b=metrics.class_preservation(classifier, fake_b, labels_a),
+        class_preserved_b_to_a=metrics.class_preservation(classifier, fake_a, labels_b),
+        cycle_l1_a=float(metrics.mean_absolute_errors(cycle_a, images_a).mean()),
+        cycle_l1_b=float(metrics.mean_absolute_errors(cycle_b, images_b).mean()),
+        count_a=len(images_a), count_b=len(images_b),
+    )
+    if fake_b.shape[-1] == 3 and fake_a.shape[-1] == 3:
+        scores.update(
+            saturated_a_to_b=float(np.mean(metrics.stroke_saturation(fake_b) >= 0.5)),
+            unsaturated_b_to_a=float(np.mean(metrics.stroke_saturation(fake_a) <= 0.1)),
+        )
+    return scores
+
+
 def build_parser():
     """The flags of `python -m keras_gans.evaluate`."""
     from keras_gans import cli

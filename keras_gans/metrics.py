@@ -515,3 +515,49 @@ def pixel_gaussian_baseline(images, count, seed=0):
     mean, std = images.mean(axis=0), images.std(axis=0)
     noise = np.random.default_rng(seed).standard_normal((count,) + mean.shape)
     return np.clip(mean + std * noise, -1.0, 1.0).astype("float32")
+
+
+# ------------------------------------------------------------------------------------------
+# Image-to-image translation (pix2pix, CycleGAN, ...)
+# ------------------------------------------------------------------------------------------
+def mean_absolute_errors(images, targets):
+    """Per-image mean |images − targets| (NumPy), for L1 and cycle-consistency scores."""
+    images, targets = np.asarray(images, "float32"), np.asarray(targets, "float32")
+    if images.shape != targets.shape:
+        raise ValueError("`images` and `targets` must have the same shape. Received: "
+                         f"{images.shape} and {targets.shape}")
+    return np.abs(images - targets).reshape(len(images), -1).mean(axis=1)
+
+
+def best_constant_image(images):
+    """The one image closest in mean L1 to every image of a set: its per-pixel median.
+
+    The baseline a paired translation model must beat: a "model" that ignores its input and
+    always outputs this image.
+    """
+    return np.median(np.asarray(images, "float32"), axis=0)
+
+
+def stroke_saturation(images):
+    """Per-image mean HSV saturation of the stroke pixels of RGB images in [-1, 1].
+
+    Stroke pixels are those whose grey value (the maximum over channels) is above 0 (MODEL_SPECS
+    §0.3's hue checks); saturation is (max − min) / max over channels, on [0, 1] values. An
+    image without stroke pixels has saturation 0.
+    """
+    images = (np.asarray(images, "float32") + 1.0) / 2.0
+    if images.ndim != 4 or images.shape[-1] != 3:
+        raise ValueError(f"`images` must be NHWC RGB. Received: shape={images.shape}")
+    brightest, darkest = images.max(axis=-1), images.min(axis=-1)
+    stroke = brightest > 0.5
+    saturation = np.where(stroke, (brightest - darkest) / np.maximum(brightest, 1e-6), 0.0)
+    counts = stroke.reshape(len(images), -1).sum(axis=1)
+    totals = saturation.reshape(len(images), -1).sum(axis=1)
+    return np.where(counts > 0, totals / np.maximum(counts, 1), 0.0).astype("float32")
+
+
+def class_preservation(classifier, images, labels):
+    """The fraction of `images` that `classifier` (a ClassifierFeatures) gives their `labels`:
+    MODEL_SPECS' criterion T for translated or reconstructed digits."""
+    _, probabilities = classifier(images)
+    return classifier_accuracy(probabilities, labels)
