@@ -242,10 +242,10 @@ def model_flops(model, name, image_shape, batch_size, step_seconds):
         "parameters": parameters,
         "reference_architecture": tuple(image_shape) == (256, 256, 3)
         and parameters == REFERENCE_PARAMETERS[name],
-        "forward_gflops_per_image": {attribute: round(flops.forward_flops(network) / 1e9, 3)
-                                     for attribute, network in networks.items()},
-        "step_tflops": round(step_flops / 1e12, 4),
-        "tflops_per_second": round(flops.tflops_per_second(step_flops, step_seconds), 4),
+        "forward_flops_per_image": {attribute: flops.forward_flops(network)
+                                    for attribute, network in networks.items()},
+        "step_flops": step_flops,
+        "tflops_per_second": float(f"{flops.tflops_per_second(step_flops, step_seconds):.4g}"),
         "flops_convention": "2 per multiply-accumulate of convolutions and dense layers; "
         "training step = 3 x forward of each network evaluation",
         "uncounted_layers": uncounted,
