@@ -23,7 +23,8 @@ def convolution(input_shapes, filters, kernel_size, strides, name):
     """One Conv2D (same padding) over the concatenation of the inputs."""
     inputs = [keras.Input(shape) for shape in input_shapes]
     x = inputs[0] if len(inputs) == 1 else keras.layers.Concatenate()(inputs)
-    outputs = keras.layers.Conv2D(filters, kernel_size, strides=strides, padding="same")(x)
+    outputs = keras.layers.Conv2D(filters, kernel_size, strides=strides, padding="same",
+                                  kernel_initializer="zeros")(x)
     return keras.Model(inputs, outputs, name=name)
 
 

@@ -20,7 +20,7 @@ def keras_patch_discriminator(image_size, channels, filters=64):
     for width, strides in ((filters, 2), (2 * filters, 2), (4 * filters, 2), (8 * filters, 1),
                            (1, 1)):
         x = keras.layers.ZeroPadding2D(1)(x)
-        x = keras.layers.Conv2D(width, 4, strides=strides)(x)
+        x = keras.layers.Conv2D(width, 4, strides=strides, kernel_initializer="zeros")(x)
     return keras.Model(inputs, x)
 
 
@@ -31,7 +31,8 @@ def test_torch_hooks_and_keras_layers_count_the_same_flops(peer, load_script):
         keras_patch_discriminator(64, 6))
 
     inputs = keras.Input((8, 8, 4))
-    upsampling = keras.Model(inputs, keras.layers.Conv2DTranspose(8, 3, 2, "same")(inputs))
+    upsampling = keras.Model(inputs, keras.layers.Conv2DTranspose(
+        8, 3, 2, "same", kernel_initializer="zeros")(inputs))
     torch_upsampling = peer.nn.ConvTranspose2d(4, 8, 3, 2, 1, output_padding=1)
     assert peer.forward_flops(torch_upsampling, (4, 8, 8), "cpu") == flops.forward_flops(
         upsampling) == 2 * 8 * 8 * 3 * 3 * 4 * 8

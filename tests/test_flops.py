@@ -9,6 +9,10 @@ def flops(load_script):
     return load_script("flops")
 
 
+# Counting needs no random weights; zeros keep JAX from compiling an initializer per shape.
+ZEROS = {"kernel_initializer": "zeros"}
+
+
 def tiny_network():
     """8×8×3 → strided conv → padded valid conv → transposed conv → dense.
 
@@ -20,14 +24,17 @@ def tiny_network():
     Total 7,632 MACs = 15,264 FLOPs.
     """
     inputs = keras.Input((8, 8, 3))
-    x = keras.layers.Conv2D(4, 3, strides=2, padding="same", name="strided")(inputs)
+    x = keras.layers.Conv2D(4, 3, strides=2, padding="same", name="strided",
+                            **ZEROS)(inputs)
     x = keras.layers.LeakyReLU(0.2)(x)
     x = keras.layers.ZeroPadding2D(1)(x)
-    x = keras.layers.Conv2D(6, 4, padding="valid", use_bias=False, name="valid")(x)
+    x = keras.layers.Conv2D(6, 4, padding="valid", use_bias=False, name="valid",
+                            **ZEROS)(x)
     x = keras.layers.BatchNormalization()(x)
-    x = keras.layers.Conv2DTranspose(2, 4, strides=2, padding="same", name="transposed")(x)
+    x = keras.layers.Conv2DTranspose(2, 4, strides=2, padding="same", name="transposed",
+                                     **ZEROS)(x)
     x = keras.layers.Flatten()(x)
-    outputs = keras.layers.Dense(10, name="dense")(x)
+    outputs = keras.layers.Dense(10, name="dense", **ZEROS)(x)
     return keras.Model(inputs, outputs, name="tiny")
 
 
@@ -40,7 +47,7 @@ def test_forward_flops_of_each_layer_match_hand_computed_values(flops):
 
 def test_nested_model_and_shared_layer_count_once_per_call(flops):
     network = tiny_network()
-    shared = keras.layers.Dense(3, name="shared")
+    shared = keras.layers.Dense(3, name="shared", **ZEROS)
     first, second = keras.Input((8, 8, 3)), keras.Input((8, 8, 3))
     scores = [shared(network(first)), shared(network(second))]
     combined = keras.Model([first, second], scores)
@@ -50,13 +57,13 @@ def test_nested_model_and_shared_layer_count_once_per_call(flops):
 def test_uncounted_layers_with_a_kernel_are_named(flops):
     class Scale(keras.layers.Layer):
         def build(self, input_shape):
-            self.kernel = self.add_weight(shape=(input_shape[-1],))
+            self.kernel = self.add_weight(shape=(input_shape[-1],), initializer="ones")
 
         def call(self, inputs):
             return inputs * self.kernel
 
     inputs = keras.Input((4,))
-    model = keras.Model(inputs, Scale(name="scale")(keras.layers.Dense(4)(inputs)))
+    model = keras.Model(inputs, Scale(name="scale")(keras.layers.Dense(4, **ZEROS)(inputs)))
     assert flops.uncounted_layers(model) == ["scale"]
     assert flops.forward_flops(model) == 2 * 16
 
@@ -72,6 +79,6 @@ def test_training_step_flops_and_tflops_per_second(flops):
 
 def test_unknown_image_size_is_refused(flops):
     inputs = keras.Input((None, None, 3))
-    model = keras.Model(inputs, keras.layers.Conv2D(2, 3)(inputs))
+    model = keras.Model(inputs, keras.layers.Conv2D(2, 3, **ZEROS)(inputs))
     with pytest.raises(ValueError, match="fixed image size"):
         flops.forward_flops(model)
