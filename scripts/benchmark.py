@@ -51,6 +51,9 @@ def parse_arguments(argv=None):
     parser.add_argument("--mixed-precision", action="store_true")
     parser.add_argument("--numpy-input", action="store_true",
                         help="feed NumPy arrays instead of the tf.data pipeline")
+    parser.add_argument("--model-option", action="append", default=[], metavar="NAME=VALUE",
+                        help="an argument of an image-to-image model's class (VALUE read as "
+                        "JSON when it parses, else as text); repeat for more")
     parser.add_argument("--output", default=None, help="also write the JSON here")
     args = parser.parse_args(argv)
     if min(args.steps, args.warmup_steps, args.batch_size) < 1:
@@ -140,8 +143,24 @@ def peak_memory_megabytes(backend):
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "host RSS"
 
 
-def build_image_to_image_model(name, image_shape):
-    """pix2pix or CycleGAN with paper defaults for `image_shape`, compiled."""
+def model_options(pairs):
+    """`["downsamplings=8", "name=p2p"]` → `{"downsamplings": 8, "name": "p2p"}`."""
+    options = {}
+    for pair in pairs:
+        name, separator, value = pair.partition("=")
+        if not separator or not name:
+            raise BenchmarkError(f"The model option {pair!r} is not NAME=VALUE: write it as "
+                                 "--model-option filters=64.")
+        try:
+            options[name] = json.loads(value)
+        except json.JSONDecodeError:
+            options[name] = value
+    return options
+
+
+def build_image_to_image_model(name, image_shape, options=None):
+    """pix2pix or CycleGAN with paper defaults for `image_shape` (and `options`), compiled."""
+    options = options or {}
     try:
         module = importlib.import_module(f"keras_gans.{name}")
     except ModuleNotFoundError as error:
@@ -150,9 +169,9 @@ def build_image_to_image_model(name, image_shape):
         raise BenchmarkError(f"keras_gans.{name} is not in this checkout: run the benchmark "
                              f"from a version of the library that has the {name} model.") from None
     if name == "pix2pix":
-        model = module.Pix2Pix(image_shape=image_shape, target_shape=image_shape)
+        model = module.Pix2Pix(image_shape=image_shape, target_shape=image_shape, **options)
     else:
-        model = module.CycleGAN(image_shape_a=image_shape, image_shape_b=image_shape)
+        model = module.CycleGAN(image_shape_a=image_shape, image_shape_b=image_shape, **options)
     model.compile()
     return model
 
@@ -263,8 +282,12 @@ def run(args):
     engine.set_mixed_precision(args.mixed_precision)
     keras.utils.set_random_seed(0)
     if args.model in IMAGE_TO_IMAGE_MODELS:
-        model = build_image_to_image_model(args.model, image_shape)
+        model = build_image_to_image_model(args.model, image_shape,
+                                           model_options(args.model_option))
     else:
+        if args.model_option:
+            raise BenchmarkError("--model-option applies to pix2pix and cyclegan only: drop it "
+                                 f"for {args.model}.")
         model = build_noise_model(args.model, args, image_shape)
     seconds = timed_fit(model, random_arrays(args, image_shape), args)
     step_seconds = seconds / args.steps
@@ -289,6 +312,11 @@ def run(args):
     }
     if args.model in IMAGE_TO_IMAGE_MODELS:
         result.update(model_flops(model, args.model, image_shape, args.batch_size, step_seconds))
+        result["model_options"] = model_options(args.model_option)
+        if tuple(image_shape) == (256, 256, 3) and not result["reference_architecture"]:
+            print(f"Note: these {args.model} networks differ from the reference ones "
+                  f"({REFERENCE_PARAMETERS[args.model]} parameters): the torch peer's speed "
+                  "is not comparable with this result.", file=sys.stderr)
     return result
 
 

@@ -42,10 +42,12 @@ class StandInPix2Pix(engine.GAN):
 
     loss_names = ("d_loss", "g_loss")
 
-    def __init__(self, generator=None, discriminator=None, image_shape=None, target_shape=None):
+    def __init__(self, generator=None, discriminator=None, image_shape=None, target_shape=None,
+                 discriminator_filters=1):
         super().__init__(seed=0)
         self.generator = convolution([image_shape], target_shape[-1], 3, 1, "generator")
-        self.discriminator = convolution([image_shape, target_shape], 1, 4, 2, "discriminator")
+        self.discriminator = convolution([image_shape, target_shape], discriminator_filters, 4,
+                                         2, "discriminator")
         self.finish_init()
 
     def compile(self):
@@ -131,6 +133,17 @@ def test_pix2pix_trains_on_random_pairs_and_reports_hand_counted_flops(benchmark
                                     "discriminator": 4 * 4 * 6 + 1}
     assert result["reference_architecture"] is False
     assert result["uncounted_layers"] == []
+
+
+def test_model_options_reach_the_model_class(benchmark):
+    arguments = ["pix2pix"] + TINY + ["--numpy-input", "--model-option", "discriminator_filters=2"]
+    result = benchmark.run(benchmark.parse_arguments(arguments))
+    assert result["model_options"] == {"discriminator_filters": 2}
+    assert result["forward_flops_per_image"]["discriminator"] == 2 * 8 * 8 * (4 * 4 * 6) * 2
+    assert benchmark.model_options(["norm=batch", "dropout=0.5"]) == {"norm": "batch",
+                                                                      "dropout": 0.5}
+    with pytest.raises(benchmark.BenchmarkError, match="not NAME=VALUE"):
+        benchmark.model_options(["filters"])
 
 
 def test_cyclegan_counts_every_network_evaluation(benchmark):

@@ -392,7 +392,6 @@ def measure(args):
         "final_losses": {"discriminator": round(loss_D, 4), "generator": round(loss_G, 4)},
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
-        "command": "python " + " ".join(sys.argv),
     }
 
 
@@ -404,7 +403,10 @@ def network_input(name, image_shape):
 
 
 def main(argv=None):
-    print(json.dumps(measure(parse_arguments(argv))))
+    argv = sys.argv[1:] if argv is None else argv
+    result = measure(parse_arguments(argv))
+    result["command"] = " ".join(["python", "scripts/peers/torch_image_to_image.py"] + argv)
+    print(json.dumps(result))
     return 0
 
 
