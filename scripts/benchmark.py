@@ -247,12 +247,18 @@ def timed_fit(model, arrays, args):
     return timer.durations[-1]
 
 
+def trainable_parameters(network):
+    """Trainable parameters, as PyTorch counts them (no batch-norm moving statistics)."""
+    return sum(int(np.prod(weight.shape)) for weight in network.trainable_weights)
+
+
 def model_flops(model, name, image_shape, batch_size, step_seconds):
     """Parameters, forward FLOPs, training-step FLOPs and TFLOP/s of an image-to-image model."""
     import flops
 
     networks = {attribute: getattr(model, attribute) for attribute in NETWORK_EVALUATIONS[name]}
-    parameters = {attribute: network.count_params() for attribute, network in networks.items()}
+    parameters = {attribute: trainable_parameters(network)
+                  for attribute, network in networks.items()}
     evaluations = [(networks[attribute], count)
                    for attribute, count in NETWORK_EVALUATIONS[name].items()]
     step_flops = flops.training_step_flops(evaluations, batch_size)
