@@ -1,11 +1,12 @@
-"""The command line shared by every model: `python -m keras_gans.<model> [sample] [flags]`.
+"""The command line shared by every model: `python -m keras_gans.<model> [sample|translate]`.
 
 Each model module's `main()` calls `run()` with its builders and paper defaults. Training writes
 everything under `--out` (default `runs/<model>/`):
 
     run.json               marks the folder as a keras_gans run of this model
     config.json            every setting used, the backend and the data's image shape
-    samples/epoch_0001.png a sample grid from fixed noise after every epoch
+    samples/epoch_0001.png a sample grid after every epoch: fixed noise, or for translation
+                           models held-out inputs beside their outputs (and targets)
     checkpoints/           model.keras (networks, optimizers, random state) and state.json
     metrics.csv            the losses of every epoch
     logs/                  TensorBoard logs (when TensorFlow is installed)
@@ -15,7 +16,9 @@ mistake stops the command with one sentence and exit code 2. `--resume` continue
 `--out` with the settings it was started with; `--overwrite` replaces a previous run only once
 the new one has saved its first checkpoint, and never deletes a folder holding files that no run
 writes (see `keras_gans.runs`). `python -m keras_gans.<model> sample --checkpoint
-runs/<model>/checkpoints/model.keras` draws a grid from a saved model.
+runs/<model>/checkpoints/model.keras` draws a grid from a saved model; translation models
+(pix2pix, CycleGAN) have `translate --checkpoint ... --input photos/ --output out/` instead
+(see `keras_gans.translate`).
 """
 
 import argparse
@@ -33,6 +36,7 @@ from keras_gans import callbacks as gan_callbacks
 from keras_gans import data as gan_data
 from keras_gans import engine
 from keras_gans import runs
+from keras_gans import translate
 
 
 OFFLINE_DATASET = "shapes"
@@ -134,7 +138,8 @@ def build_parser(model_name, defaults, add_arguments=None):
     parser = Parser(
         prog=f"python -m keras_gans.{model_name}",
         description=f"Train {model_name} (see keras_gans.{model_name} for the paper and defaults). "
-        f"'python -m keras_gans.{model_name} sample --help' draws samples from a checkpoint.",
+        f"'python -m keras_gans.{model_name} sample --help' draws samples from a checkpoint "
+        f"('translate --help' for image-to-image models).",
     )
     data = parser.add_argument_group("data")
     data.add_argument("--dataset", default=None,
@@ -222,6 +227,37 @@ def build_sample_parser(model_name):
     return parser
 
 
+def translates(module):
+    """Whether the model module translates images (paired or unpaired data)."""
+    return getattr(module, "DATA_KIND", None) in ("paired", "unpaired")
+
+
+def check_generates(model_name, module):
+    """Refuses `sample` for translation models, naming the command they have instead."""
+    if translates(module):
+        raise UsageError(
+            f"{model_name} translates images rather than sampling them: run "
+            f"`python -m keras_gans.{model_name} translate --checkpoint ... --input ... "
+            "--output ...`.")
+
+
+def check_translates(model_name, module):
+    """Refuses `translate` for models that generate from noise, naming `sample`."""
+    if not translates(module):
+        raise UsageError(
+            f"{model_name} generates images from noise and has nothing to translate: run "
+            f"`python -m keras_gans.{model_name} sample --checkpoint ...`.")
+
+
+def build_translate_parser(model_name, module):
+    """Flags of `python -m keras_gans.<model> translate`."""
+    parser = Parser(
+        prog=f"python -m keras_gans.{model_name} translate",
+        description="Translate a folder of images with a saved model.",
+    )
+    return translate.add_arguments(parser, two_way=module.DATA_KIND == "unpaired")
+
+
 def parse_arguments(model_name, argv):
     """The parsed training flags of `model_name` (its defaults, plus its own flags)."""
     module = keras_gans.get_module(model_name)
@@ -250,7 +286,8 @@ def flag_names(model_name):
 # Entry point
 # ------------------------------------------------------------------------------------------
 def run(model_name, argv=None):
-    """Parses `argv` and trains (or samples from) the model `model_name`; returns an exit code.
+    """Parses `argv` and trains the model `model_name`, samples from it (`sample`) or
+    translates images with it (`translate`); returns an exit code.
 
     The model module `keras_gans.<model_name>` provides:
 
@@ -269,7 +306,11 @@ def run(model_name, argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         if argv[:1] == ["sample"]:
+            check_generates(model_name, module)
             return sample(model_name, build_sample_parser(model_name).parse_args(argv[1:]))
+        if argv[:1] == ["translate"]:
+            check_translates(model_name, module)
+            return translate.run(build_translate_parser(model_name, module).parse_args(argv[1:]))
         args = parse_arguments(model_name, argv)
         return train(model_name, args, module, given_flags(model_name, argv))
     except SystemExit as exit:  # --help, or a flag refused when parsed (its sentence is out)
@@ -278,7 +319,7 @@ def run(model_name, argv=None):
         print(f"error: {error}", file=sys.stderr)
         return 1
     except (UsageError, gan_data.DataError, runs.RunFolderError,
-            keras_gans.CheckpointError) as error:
+            keras_gans.CheckpointError, translate.TranslateError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except OSError as error:

@@ -216,6 +216,11 @@ class CycleGAN(engine.GAN):
         """Translates a batch of A images into B (use `translate(..., to="A")` for B → A)."""
         return self.generator_ab(images, training=training)
 
+    def input_channels(self, to="B"):
+        """Channels of the images that `translate(..., to=to)` takes (those of the other
+        domain)."""
+        return (self.image_shape_a if to == "B" else self.image_shape_b)[-1]
+
     @engine.inference
     def translate(self, images, to="B"):
         """Translates images (N, H, W, C) in [-1, 1] into domain `to` ("B": G(a), "A": F(b))."""

@@ -228,6 +228,10 @@ class Pix2Pix(engine.GAN):
         """Translates a batch of images A into images B."""
         return self.generator(images, training=training)
 
+    def input_channels(self, to="B"):
+        """Channels of the images that `translate` takes."""
+        return self.image_shape[-1]
+
     @engine.inference
     def translate(self, images, training=True):
         """Translates images A into B.
