@@ -50,13 +50,23 @@ TASKS = {
 }
 
 
+# Image-to-image models: their offline task, epochs and command-line settings (MODEL_SPECS §24,
+# §28 and §5: 32×32 digits, PatchGAN n_layers 2; CycleGAN resnet_6blocks with ngf 32).
+TRANSLATION_TASKS = {
+    "pix2pix": dict(dataset="mnist_edges", epochs=4, options=["--batch-size", "16"]),
+    "cyclegan": dict(dataset="mnist_color", epochs=4,
+                     options=["--batch-size", "4", "--filters", "32"]),
+}
+T_THRESHOLD = 0.9
+
+
 def parse_arguments(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     references = commands.add_parser("references", help="real-vs-real and baseline rows")
     references.add_argument("--data-dir", default=MNIST_DIR)
     train = commands.add_parser("train", help="train and evaluate one model")
-    train.add_argument("model", choices=sorted(TASKS))
+    train.add_argument("model", choices=sorted(TASKS) + sorted(TRANSLATION_TASKS))
     train.add_argument("--epochs", type=int, default=None, help="default: the task's epochs")
     train.add_argument("--backend", default=os.environ.get("KERAS_BACKEND", "tensorflow"))
     train.add_argument("--data-dir", default=MNIST_DIR)
@@ -64,7 +74,7 @@ def parse_arguments(argv=None):
     train.add_argument("--resume", action="store_true",
                        help="continue the model's finished run up to --epochs")
     again = commands.add_parser("evaluate", help="evaluate the finished run of `train` again")
-    again.add_argument("model", choices=sorted(TASKS))
+    again.add_argument("model", choices=sorted(TASKS) + sorted(TRANSLATION_TASKS))
     again.add_argument("--data-dir", default=MNIST_DIR)
     commands.add_parser("render", help="rewrite docs/RESULTS.md from docs/results/*.json")
     return parser.parse_args(argv)
@@ -127,18 +137,27 @@ def references(args):
 
 def train(args):
     """Trains `args.model` on its task with its command line, evaluates it, renders the page."""
-    task = TASKS[args.model]
+    task = TASKS.get(args.model) or TRANSLATION_TASKS[args.model]
     epochs = args.epochs or task["epochs"]
     command = [sys.executable, "-m", f"keras_gans.{args.model}", "--dataset", task["dataset"],
                "--data-dir", args.data_dir, "--epochs", str(epochs), "--seed", str(args.seed),
                "--out", run_folder(args.model), "--verbose", "2",
                "--resume" if args.resume else "--overwrite"]
+    if not args.resume:
+        command += task.get("options", [])
     environment = dict(os.environ, KERAS_BACKEND=args.backend, TF_CPP_MIN_LOG_LEVEL="3")
     code = subprocess.call(command, cwd=ROOT, env=environment)
     if code:
         return code
     os.environ["KERAS_BACKEND"] = args.backend  # keras is first imported below
-    return evaluate_run(args.model, args.data_dir)
+    return evaluate_any(args.model, args.data_dir)
+
+
+def evaluate_any(model_name, data_dir):
+    """Evaluates a finished run with its family's criteria."""
+    if model_name in TRANSLATION_TASKS:
+        return evaluate_translation_run(model_name, data_dir)
+    return evaluate_run(model_name, data_dir)
 
 
 def run_folder(model_name):
@@ -215,6 +234,118 @@ def evaluate_run(model_name, data_dir):
     return 0
 
 
+def translation_scores(model_name, model, dataset, data_dir, batch_size):
+    """The criteria of MODEL_SPECS for a translation model, on the held-out digits."""
+    from keras_gans import data, evaluate, metrics
+
+    classifier = metrics.ClassifierFeatures()
+    if model_name == "pix2pix":
+        held_out = data.held_out_pairs(dataset, SAMPLES, kind="paired", data_dir=data_dir)
+        train_targets = data.open_stream(dataset, "paired", data_dir=data_dir, load_size=0,
+                                         flip=False).examples(SAMPLES)[1]
+        scores = evaluate.paired_translation_scores(
+            model, held_out.images_a, held_out.images_b, held_out.labels_a, classifier,
+            train_targets, batch_size=batch_size)
+        criteria = {
+            f"class_preserved_at_least_{T_THRESHOLD:.0%}": scores["class_preserved"] >= T_THRESHOLD,
+            "l1_below_best_constant_image": scores["l1"] < scores["l1_best_constant_image"],
+            "l1_below_input": scores["l1"] < scores["l1_input"],
+        }
+    else:
+        held_out = data.held_out_pairs(dataset, SAMPLES, kind="unpaired", data_dir=data_dir)
+        scores = evaluate.unpaired_translation_scores(
+            model, held_out.images_a, held_out.labels_a, held_out.images_b, held_out.labels_b,
+            classifier, batch_size=batch_size)
+        criteria = {
+            "class_preserved_a_to_b_at_least_90%": scores["class_preserved_a_to_b"] >= T_THRESHOLD,
+            "class_preserved_b_to_a_at_least_90%": scores["class_preserved_b_to_a"] >= T_THRESHOLD,
+            "a_to_b_saturated_at_least_90%": scores["saturated_a_to_b"] >= T_THRESHOLD,
+            "b_to_a_unsaturated_at_least_90%": scores["unsaturated_b_to_a"] >= T_THRESHOLD,
+            "cycle_l1_below_0.1": max(scores["cycle_l1_a"], scores["cycle_l1_b"]) < 0.1,
+        }
+    scores["criteria"] = criteria
+    return scores
+
+
+def evaluate_translation_run(model_name, data_dir):
+    """Evaluates the final checkpoint of a translation model's run; records its row and grid."""
+    import keras
+
+    import keras_gans
+
+    out = run_folder(model_name)
+    configs = segment_configs(out)
+    config = configs[-1]
+    model = keras_gans.load_model(os.path.join(out, "checkpoints", "model.keras"))
+    results = translation_scores(model_name, model, config["dataset"], data_dir,
+                                 config["batch_size"])
+    grid = os.path.join(IMAGES_DIR, f"{model_name}_{config['dataset']}.png")
+    os.makedirs(IMAGES_DIR, exist_ok=True)
+    shutil.copyfile(os.path.join(out, "samples", f"epoch_{config['epochs']:04d}.png"), grid)
+    generator_optimizer = model.player_optimizers["g_optimizer"]
+    results.update(
+        kind="translation", model=model_name, backend=config["backend"],
+        dataset=config["dataset"], training_images=config["training_images"],
+        batch_size=config["batch_size"], epochs=config["epochs"],
+        generator_steps=int(keras.ops.convert_to_numpy(generator_optimizer.iterations)),
+        wall_seconds=round(training_seconds(out), 1), machine=machine(),
+        date=time.strftime("%Y-%m-%d"), grid=os.path.relpath(grid, os.path.dirname(RESULTS_PAGE)),
+        command=run_command(model_name, configs),
+    )
+    write_json(model_name, results)
+    print(json.dumps(results, indent=2))
+    render()
+    return 0
+
+
+def translation_rows():
+    """The rows of the translation models' JSON files."""
+    rows = []
+    for path in sorted(glob.glob(os.path.join(RESULTS_DIR, "*.json"))):
+        row = read_json(os.path.splitext(os.path.basename(path))[0])
+        if row.get("kind") == "translation":
+            rows.append(row)
+    return rows
+
+
+def criteria_cell(row):
+    met = sum(row["criteria"].values())
+    failed = [key for key, value in row["criteria"].items() if not value]
+    return f"{met}/{len(row['criteria'])}" + (f" (not: {', '.join(failed)})" if failed else "")
+
+
+def translation_table():
+    """The markdown table of the image-to-image rows, with their baselines beside them."""
+    lines = ["| row | backend | data | batch | epochs (G steps) | wall time | class preserved "
+             "(T) | L1 or cycle L1 | baselines | colour check | criteria met | grid |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for row in translation_rows():
+        common = (f"| **{row['model']}** | {row['backend']} | {row['dataset']}, "
+                  f"{row['training_images']:,} | {row['batch_size']} | {row['epochs']} "
+                  f"({row['generator_steps']:,}) | {row['wall_seconds'] / 60:.1f} min | ")
+        if "class_preserved" in row:
+            lines.append(
+                common + f"{row['class_preserved']:.1%} | L1(G(A), B) {row['l1']:.3f} | best "
+                f"constant image {row['l1_best_constant_image']:.3f}, L1(A, B) "
+                f"{row['l1_input']:.3f} | – | {criteria_cell(row)} | [grid]({row['grid']}) |")
+        else:
+            lines.append(
+                common + f"A→B {row['class_preserved_a_to_b']:.1%}, B→A "
+                f"{row['class_preserved_b_to_a']:.1%} | A→B→A {row['cycle_l1_a']:.3f}, B→A→B "
+                f"{row['cycle_l1_b']:.3f} | cycle bar 0.1 | A→B saturated "
+                f"{row['saturated_a_to_b']:.1%}, B→A grey {row['unsaturated_b_to_a']:.1%} | "
+                f"{criteria_cell(row)} | [grid]({row['grid']}) |")
+    return "\n".join(lines)
+
+
+def translation_summary(row):
+    """A translation row in a few words, for the README's model table."""
+    if "class_preserved" in row:
+        return f"class kept {row['class_preserved']:.1%}, L1 {row['l1']:.3f}"
+    return (f"class kept {min(row['class_preserved_a_to_b'], row['class_preserved_b_to_a']):.1%}"
+            f" both ways, cycle L1 {max(row['cycle_l1_a'], row['cycle_l1_b']):.3f}")
+
+
 def read_json(name):
     with open(os.path.join(RESULTS_DIR, f"{name}.json")) as file:
         return json.load(file)
@@ -240,6 +371,8 @@ def quality_table():
         if name == "references":
             continue
         row = read_json(name)
+        if row.get("kind") == "translation":
+            continue
         met = sum(row["criteria"].values())
         failed = [key for key, value in row["criteria"].items() if not value]
         lines.append(
@@ -306,6 +439,9 @@ MODELS = {
     "relativistic_gan": ("Relativistic GAN", "Jolicoeur-Martineau, 2018",
                          "DCGAN, relativistic loss"),
     "softmax_gan": ("Softmax GAN", "Lin, 2017", "MLP, softmax loss"),
+    "pix2pix": ("pix2pix", "Isola et al., 2017", "U-Net, PatchGAN, L1"),
+    "cyclegan": ("CycleGAN", "Zhu et al., 2017", "ResNet generators, PatchGANs, cycle L1, "
+                 "image pools"),
 }
 
 
@@ -340,6 +476,11 @@ def models_table():
             lines.append(f"| {model} | `{module}` | {paper} | {networks} | – | – | – | – | |")
             continue
         row = read_json(module)
+        if row.get("kind") == "translation":
+            lines.append(f"| {model} | `{module}` | {paper} | {networks} | {row['epochs']} ep, "
+                         f"{row['generator_steps']:,} G steps | translation: "
+                         f"{translation_summary(row)} | – | – | [grid](docs/{row['grid']}) |")
+            continue
         lines.append(
             f"| {model} | `{module}` | {paper} | {networks} | "
             f"{row['epochs']} ep, {row['generator_steps']:,} G steps | {row['fcd']:.2f} | "
@@ -364,6 +505,7 @@ def replace_between_markers(path, tables):
 def render():
     """Rewrites the generated tables of docs/RESULTS.md and of the README."""
     replace_between_markers(RESULTS_PAGE, (("quality", quality_table()),
+                                           ("translation", translation_table()),
                                            ("commands", commands_list()),
                                            ("speed", speed_table())))
     replace_between_markers(os.path.join(ROOT, "README.md"), (("models", models_table()),))
@@ -380,7 +522,7 @@ def main(argv=None):
     if args.command == "train":
         return train(args)
     if args.command == "evaluate":
-        return evaluate_run(args.model, args.data_dir)
+        return evaluate_any(args.model, args.data_dir)
     return render()
 
 
