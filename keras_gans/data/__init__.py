@@ -2,6 +2,10 @@
 
 - `load(source)` reads a dataset into memory as an `ImageData` (see `sources`).
 - `batches(data, batch_size)` batches an `ImageData` reproducibly, epoch by epoch.
+- `open_stream(source, kind)` streams paired or unpaired (A, B) data, `open_folder_stream`
+  a folder of single images, and `training_inputs(stream, ...)` feeds either to `fit()`
+  (`streaming`, `translation`); `held_out_pairs` gives held-out (A, B) examples.
+- `mnist_edges` and `mnist_color` are offline image-to-image tasks (`digits`).
 TensorFlow and tensorflow-datasets are imported only by the functions that use them.
 """
 
@@ -12,6 +16,7 @@ from keras_gans.data.images import (
     scale_images,
     to_uint8,
 )
+from keras_gans.data.digits import TASKS as TRANSLATION_TASKS
 from keras_gans.data.sources import (
     BUILTIN_DATASETS,
     CLASS_NAMES,
@@ -24,9 +29,29 @@ from keras_gans.data.sources import (
     read_idx,
     steps_per_epoch,
 )
+from keras_gans.data.streaming import (
+    ImageSet,
+    ImageStream,
+    StreamSequence,
+    epoch_plan,
+    tensorflow_batches,
+    training_inputs,
+)
+from keras_gans.data.translation import (
+    DIRECTIONS,
+    HeldOut,
+    default_load_size,
+    held_out_pairs,
+    is_image_folder,
+    open_folder_stream,
+    open_stream,
+)
 
 __all__ = [
     "BUILTIN_DATASETS", "CLASS_NAMES", "GRAYSCALE_DATASETS", "IMAGE_EXTENSIONS",
     "MNIST_OFFLINE_TRAIN_SIZE", "DataError", "ImageData", "batches", "load", "load_folder",
     "make_shapes", "read_idx", "scale_images", "steps_per_epoch", "to_uint8",
+    "TRANSLATION_TASKS", "ImageSet", "ImageStream", "StreamSequence", "epoch_plan",
+    "tensorflow_batches", "training_inputs", "DIRECTIONS", "HeldOut", "default_load_size",
+    "held_out_pairs", "is_image_folder", "open_folder_stream", "open_stream",
 ]
