@@ -199,6 +199,8 @@ class StreamSequence(keras.utils.PyDataset):
 
     Epoch `e` of `fit()` reads batches `e * steps_per_epoch` onwards of the endless sequence
     of planned passes, so `--steps-per-epoch` and a resumed run's `initial_epoch` are honoured.
+    `fit()` must be given `sequence.tracker()` among its callbacks: it tells the sequence
+    which epoch starts (Keras' own epoch hooks on datasets are also called for peeks).
 
     Args:
         stream: the `ImageStream`.
@@ -236,8 +238,20 @@ class StreamSequence(keras.utils.PyDataset):
     def __getitem__(self, index):
         return self.batch_at(self.epoch * self.steps + index)
 
-    def on_epoch_end(self):
-        self.epoch += 1
+    def tracker(self):
+        """The callback that sets `epoch` when each `fit()` epoch begins."""
+        return EpochTracker(self)
+
+
+class EpochTracker(keras.callbacks.Callback):
+    """Tells a `StreamSequence` the epoch that `fit()` begins."""
+
+    def __init__(self, sequence):
+        super().__init__()
+        self.sequence = sequence
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.sequence.epoch = epoch
 
 
 def _tensorflow_reader(image_set, load_size):
@@ -332,14 +346,15 @@ def tensorflow_available():
 def training_inputs(stream, batch_size, *, seed=0, initial_epoch=0, steps_per_epoch=None):
     """What `fit()` takes for `stream`: `(inputs, fit_options)`.
 
-    A `tf.data` pipeline when TensorFlow is installed, else a `StreamSequence`. Either way,
+    A `tf.data` pipeline when TensorFlow is installed, else a `StreamSequence` (then
+    `fit_options["callbacks"]` holds its epoch tracker, to add to fit's callbacks). Either way,
     epoch `e` reads batches `e * steps` onwards (steps = `steps_per_epoch`, or one pass).
     """
     steps = steps_per_epoch or batches_per_epoch(stream, batch_size)
     if not tensorflow_available():
         sequence = StreamSequence(stream, batch_size, seed=seed, steps_per_epoch=steps,
                                   initial_epoch=initial_epoch)
-        return sequence, {}
+        return sequence, {"callbacks": [sequence.tracker()]}
     dataset = tensorflow_batches(stream, batch_size, seed=seed,
                                  start_batch=initial_epoch * steps)
     return dataset, dict(steps_per_epoch=steps, shuffle=False)

@@ -86,8 +86,11 @@ def _channels(files_a, files_b, channels, where):
     if channels is not None:
         return channels
     if found_a != found_b:
-        raise DataError(f"The A images of {where} have {found_a} channel(s) but the B images "
-                        f"have {found_b}: pass --channels 1 or 3 to convert both, or convert "
+        def count(found):
+            return f"{found} channel" + ("s" if found > 1 else "")
+
+        raise DataError(f"The A images of {where} have {count(found_a)} but the B images have "
+                        f"{count(found_b)}: pass --channels 1 or 3 to convert both, or convert "
                         "the images.")
     return found_a
 
