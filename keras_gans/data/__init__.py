@@ -34,6 +34,8 @@ from keras_gans.data.streaming import (
     ImageStream,
     StreamSequence,
     epoch_plan,
+    stream_from_images,
+    tensorflow_available,
     tensorflow_batches,
     training_inputs,
 )
@@ -52,6 +54,7 @@ __all__ = [
     "MNIST_OFFLINE_TRAIN_SIZE", "DataError", "ImageData", "batches", "load", "load_folder",
     "make_shapes", "read_idx", "scale_images", "steps_per_epoch", "to_uint8",
     "TRANSLATION_TASKS", "ImageSet", "ImageStream", "StreamSequence", "epoch_plan",
+    "stream_from_images", "tensorflow_available",
     "tensorflow_batches", "training_inputs", "DIRECTIONS", "HeldOut", "default_load_size",
     "held_out_pairs", "is_image_folder", "open_folder_stream", "open_stream",
 ]

@@ -19,7 +19,8 @@ import keras
 import numpy as np
 from PIL import Image
 
-from keras_gans.data.images import BILINEAR, DataError, _read_picture
+from keras_gans.data.images import BILINEAR, _read_picture
+from keras_gans.data.sources import steps_per_epoch
 
 KINDS = ("single", "paired", "unpaired")
 PLAN_KEYS = ("index_a", "top_a", "left_a", "flip_a", "index_b", "top_b", "left_b", "flip_b")
@@ -55,6 +56,15 @@ class ImageSet:
             if items is not None:
                 return len(items)
         return 0
+
+    def first(self, count):
+        """The set of the first `count` images."""
+        def head(items):
+            return None if items is None else items[:count]
+
+        return dataclasses.replace(self, files=head(self.files), encoded=head(self.encoded),
+                                   images=head(self.images), labels=head(self.labels),
+                                   styles=head(self.styles))
 
     def read(self, index):
         """The image at `index` before resizing: float32 (H, W, C) in [-1, 1]."""
@@ -112,6 +122,13 @@ class ImageStream:
             return max(len(self.domain_a), len(self.domain_b))
         return len(self.domain_a)
 
+    def first(self, count):
+        """The stream of the first `count` images of each domain (as `--limit` asks)."""
+        if count is None:
+            return self
+        domain_b = None if self.domain_b is None else self.domain_b.first(count)
+        return dataclasses.replace(self, domain_a=self.domain_a.first(count), domain_b=domain_b)
+
     def domains(self):
         """The image sets yielded: (A,) for single images, else (A, B)."""
         return (self.domain_a,) if self.domain_b is None else (self.domain_a, self.domain_b)
@@ -128,6 +145,15 @@ class ImageStream:
         return arrays[0] if self.kind == "single" else arrays
 
 
+def stream_from_images(data):
+    """An in-memory `ImageData` as a single-image `ImageStream` (no crop, no flip)."""
+    image_set = ImageSet(data.name, data.image_shape[-1], images=data.images,
+                         labels=data.labels)
+    size = data.image_shape[:2]
+    return ImageStream("single", data.name, image_set, None, size, size, flip=False,
+                       class_names=data.class_names)
+
+
 def _resize(image, size):
     """Resizes a float image (H, W, C) bilinearly to `size` (height, width)."""
     if tuple(image.shape[:2]) == tuple(size):
@@ -139,10 +165,7 @@ def _resize(image, size):
 
 def batches_per_epoch(stream, batch_size):
     """The number of full batches in one pass over `stream`, or a DataError when none."""
-    if len(stream) < batch_size:
-        raise DataError(f"The dataset {stream.name} has {len(stream)} images, fewer than one "
-                        f"batch of {batch_size}: lower --batch-size or add images.")
-    return len(stream) // batch_size
+    return steps_per_epoch(stream, batch_size)
 
 
 def _draw_crops(rng, stream, count):

@@ -20,7 +20,13 @@ import numpy as np
 from PIL import Image
 
 from keras_gans.data import digits
-from keras_gans.data.images import DataError, _existing_folder, _image_size_pair, _list_images
+from keras_gans.data.images import (
+    DataError,
+    _existing_folder,
+    _folder_files,
+    _image_size_pair,
+    _list_images,
+)
 from keras_gans.data.streaming import ImageSet, ImageStream
 
 DIRECTIONS = ("AtoB", "BtoA")
@@ -237,19 +243,37 @@ def held_out_pairs(source, count, **options):
                     "split.")
 
 
+def _check_folder(root, files, image_size, channels):
+    """Checks every image header of a single-image folder; returns (size, channels)."""
+    headers = [_header(path) for path in files]
+    found = {header[2] for header in headers}
+    if len(found) > 1:
+        raise DataError(f"The images in {root} mix grayscale and RGB images: convert them all "
+                        "to one of the two.")
+    found = found.pop()
+    if channels not in (None, found):
+        raise DataError(f"The images in {root} have {found} channel{'s' if found > 1 else ''} "
+                        f"but --channels {channels} was requested: pass --channels {found}, or "
+                        "convert the images.")
+    sizes = sorted({(height, width) for width, height, _ in headers})
+    if image_size is None and len(sizes) > 1:
+        (h1, w1), (h2, w2) = sizes[0], sizes[-1]
+        raise DataError(f"The images in {root} have different sizes ({h1}x{w1} and {h2}x{w2}):"
+                        " pass --image-size to resize them all to one size.")
+    return _image_size_pair(image_size) or sizes[0], found
+
+
 def open_folder_stream(folder, image_size=None, load_size=None, flip=False, channels=None):
     """Streams a flat or class-per-subfolder image folder as single images.
 
-    Images are resized to `image_size` (default: the first image's size); `load_size` and
-    `flip` add a random crop and flips (off by default).
+    Every image header is checked first (readable, one channel count, one size unless
+    `image_size` resizes them). `load_size` and `flip` add a random crop and flips (off by
+    default).
     """
-    from keras_gans.data.images import _folder_files
-
     root = _existing_folder(folder)
     files, labels, class_names = _folder_files(root)
-    found = channels or _header(files[0])[2]
+    size, found = _check_folder(root, files, image_size, channels)
     image_set = ImageSet(str(root), found, files=[str(path) for path in files], labels=labels)
-    size = _image_size_pair(image_size) or tuple(_header(files[0])[1::-1][:2])
     load = _image_size_pair(load_size or None) or size
     return ImageStream("single", str(root), image_set, None, size, load, bool(flip),
                        class_names=class_names)
