@@ -145,6 +145,11 @@ def test_held_out_pairs_read_test_then_val(tmp_path):
     side_by_side_folder(root, count=3, split="val")
     held_out = data.held_out_pairs(root, 2, kind="paired")
     assert held_out.images_a.shape == (2, SIZE, SIZE, 3) and held_out.labels_a is None
+    flat = a_b_folder(tmp_path / "flat")  # A/ and B/ without splits: no held-out examples
+    with pytest.raises(data.DataError, match="held-out"):
+        data.held_out_pairs(flat, 2, kind="paired")
+    with pytest.raises(data.DataError, match="held-out"):
+        data.held_out_pairs(root / "train", 2, kind="paired")
 
 
 def test_tfds_cycle_gan_streams_encoded_images(monkeypatch):

@@ -52,8 +52,8 @@ def _header(path):
 
 
 def _images_of(folder):
-    """The image files of an existing `folder`, or a DataError when it has none."""
-    files = _list_images(folder)
+    """The image files of `folder`, or a DataError when it is missing or has none."""
+    files = _list_images(_existing_folder(folder))
     if not files:
         raise DataError(f"The folder {folder} contains no images: add images or point "
                         "--dataset at another folder.")
@@ -105,7 +105,7 @@ def _paired_sets(root, split, channels):
     """The A and B image sets of a paired folder (see the module docstring)."""
     if (root / "A").is_dir() and (root / "B").is_dir():
         folder_a, folder_b = root / "A", root / "B"
-        if (folder_a / split).is_dir() or (folder_b / split).is_dir():
+        if (folder_a / split).is_dir() or (folder_b / split).is_dir() or split != "train":
             folder_a, folder_b = folder_a / split, folder_b / split
         for folder in (folder_a, folder_b):
             _existing_folder(folder)
@@ -113,7 +113,7 @@ def _paired_sets(root, split, channels):
         found = _channels(files_a, files_b, channels, root)
         return (ImageSet(str(folder_a), found, files=[str(p) for p in files_a]),
                 ImageSet(str(folder_b), found, files=[str(p) for p in files_b]))
-    folder = root / split if (root / split).is_dir() else root
+    folder = root / split if (root / split).is_dir() or split != "train" else root
     if folder == root and not _list_images(root):
         raise DataError(f"The folder {root} has no {split}/ folder of A|B images side by side "
                         "and no A/ and B/ folders: arrange the pairs in one of these layouts.")
