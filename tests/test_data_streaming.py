@@ -2,9 +2,8 @@
 and the offline digit tasks mnist_edges and mnist_color."""
 
 import colorsys
-import os
-from pathlib import Path
 
+import keras
 import numpy as np
 import pytest
 from PIL import Image
@@ -12,9 +11,6 @@ from PIL import Image
 from keras_gans import data
 from keras_gans.data import digits, streaming
 
-MNIST = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "mnist"
-MNIST = Path(os.environ.get("KERAS_GANS_MNIST", MNIST)).resolve()
-needs_mnist = pytest.mark.skipif(not MNIST.is_dir(), reason=f"shared MNIST digits not in {MNIST}")
 HAS_TENSORFLOW = streaming.tensorflow_available()
 
 
@@ -100,8 +96,6 @@ def test_tf_data_resumes_exactly_at_epoch_3(paired):
 
 
 def test_sequence_feeds_fit_on_every_backend(paired):
-    import keras
-
     sequence = data.StreamSequence(paired, 2, seed=0, steps_per_epoch=2)
     inputs = keras.Input((8, 8, 3))
     model = keras.Model(inputs, keras.layers.Conv2D(3, 1)(inputs))
@@ -115,9 +109,8 @@ def test_sequence_feeds_fit_on_every_backend(paired):
     assert {2, 3, 4, 5} <= set(seen) and max(seen) == 5  # epochs 1 and 2, two steps each
 
 
-@needs_mnist
-def test_mnist_edges_is_the_morphological_gradient():
-    stream = data.open_stream("mnist_edges", "paired", data_dir=MNIST)
+def test_mnist_edges_is_the_morphological_gradient(mnist_dir):
+    stream = data.open_stream("mnist_edges", "paired", data_dir=mnist_dir)
     assert len(stream) == 8000 and stream.image_shape == (32, 32, 1) and not stream.flip
     assert stream.load_size == (32, 32)
     edges, digit_images = stream.domain_a.images, stream.domain_b.images
@@ -128,17 +121,16 @@ def test_mnist_edges_is_the_morphological_gradient():
     np.testing.assert_array_equal(edges[5, ..., 0] > 0, expected)
     assert set(np.unique(edges)) == {-1.0, 1.0}
     np.testing.assert_array_equal(stream.domain_a.labels, stream.domain_b.labels)
-    held_out = data.held_out_pairs("mnist_edges", 2000, kind="paired", data_dir=MNIST)
+    held_out = data.held_out_pairs("mnist_edges", 2000, kind="paired", data_dir=mnist_dir)
     assert held_out.images_a.shape == (2000, 32, 32, 1) and len(held_out.labels_b) == 2000
 
 
-@needs_mnist
-def test_mnist_color_hue_bins_and_splits():
-    stream = data.open_stream("mnist_color", "unpaired", data_dir=MNIST)
+def test_mnist_color_hue_bins_and_splits(mnist_dir):
+    stream = data.open_stream("mnist_color", "unpaired", data_dir=mnist_dir)
     grey, coloured = stream.domain_a, stream.domain_b
     assert (len(grey), len(coloured), len(stream)) == (4000, 4000, 4000)
     np.testing.assert_array_equal(grey.images[..., 0], grey.images[..., 2])
-    train = data.load("mnist32", data_dir=MNIST).labels
+    train = data.load("mnist32", data_dir=mnist_dir).labels
     np.testing.assert_array_equal(grey.labels, train[:4000])
     np.testing.assert_array_equal(coloured.labels, train[4000:])
     assert set(np.unique(coloured.styles)) == set(range(8))
@@ -148,13 +140,20 @@ def test_mnist_color_hue_bins_and_splits():
         hue = colorsys.rgb_to_hsv(*rgb[stroke].mean(0))[0] * 360
         assert int(hue // 45) == coloured.styles[index]
         assert np.all(rgb[~(rgb.max(-1) > 0)] == 0)  # black background
-    held_out = data.held_out_pairs("mnist_color", 2000, kind="unpaired", data_dir=MNIST)
+    held_out = data.held_out_pairs("mnist_color", 2000, kind="unpaired", data_dir=mnist_dir)
     np.testing.assert_array_equal(held_out.labels_a, held_out.labels_b)
     assert len(held_out.labels_a) == 2000 and held_out.images_b.shape[-1] == 3
     assert digits.TASKS == {"mnist_edges": "paired", "mnist_color": "unpaired"}
 
 
-@needs_mnist
-def test_digit_task_of_the_wrong_kind_is_a_data_error():
+def test_digit_tasks_need_the_digits_and_the_right_kind(mnist_dir, monkeypatch):
     with pytest.raises(data.DataError, match="mnist_color is a unpaired dataset|unpaired"):
-        data.open_stream("mnist_color", "paired", data_dir=MNIST)
+        data.open_stream("mnist_color", "paired", data_dir=mnist_dir)
+
+    def no_network():
+        raise Exception("no network")
+
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", no_network)
+    with pytest.raises(data.DataError, match="mnist_edges is built from the MNIST digits.*"
+                       "--data-dir"):
+        data.open_stream("mnist_edges", "paired")

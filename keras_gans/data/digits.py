@@ -15,6 +15,7 @@ import colorsys
 
 import numpy as np
 
+from keras_gans.data.images import DataError
 from keras_gans.data.sources import MNIST_OFFLINE_TRAIN_SIZE, load
 from keras_gans.data.streaming import ImageSet
 
@@ -49,16 +50,23 @@ def colour_digits(digits, bins):
     return (coloured * 2.0 - 1.0).astype(np.float32)
 
 
-def _digits(data_dir, split):
+def _digits(name, data_dir, split):
     """The 32x32 digits of `split` with their labels."""
     split = "train" if split == "train" else "test"
-    data = load("mnist32", data_dir=data_dir, split=split)
+    try:
+        data = load("mnist32", data_dir=data_dir, split=split)
+    except DataError as error:
+        if data_dir is not None:
+            raise
+        raise DataError(f"{name} is built from the MNIST digits, which could not be found or "
+                        "downloaded: pass --data-dir with a folder of MNIST IDX files, such as "
+                        "../shared/data/mnist.") from error
     return data.images, data.labels
 
 
 def load_task(name, data_dir=None, split="train"):
     """The (A, B) image sets of the digit task `name` for `split` ("train" or held out)."""
-    images, labels = _digits(data_dir, split)
+    images, labels = _digits(name, data_dir, split)
     if name == "mnist_edges":
         return (ImageSet(f"{name}:A", 1, images=edge_map(images), labels=labels),
                 ImageSet(f"{name}:B", 1, images=images, labels=labels))
