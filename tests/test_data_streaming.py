@@ -99,7 +99,7 @@ def test_sequence_feeds_fit_on_every_backend(paired):
     sequence = data.StreamSequence(paired, 2, seed=0, steps_per_epoch=2)
     inputs = keras.Input((8, 8, 3))
     model = keras.Model(inputs, keras.layers.Conv2D(3, 1)(inputs))
-    model.compile(optimizer="sgd", loss="mse")
+    model.compile(optimizer="sgd", loss="mse", run_eagerly=True)
     seen = []
     read = sequence.batch_at
     sequence.batch_at = lambda position: seen.append(position) or read(position)
