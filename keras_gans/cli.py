@@ -384,7 +384,8 @@ def load_training_data(args, module):
 
     `module` is the model module (or just its default dataset's name). A module declaring
     `DATA_KIND = "paired"` or `"unpaired"` gets an `ImageStream` of (A, B) examples; otherwise
-    image folders are streamed and other sources load into memory as an `ImageData`.
+    image folders and tensorflow-datasets are streamed, and other sources load into memory
+    as an `ImageData`.
     Without `--dataset`, the model's default dataset is used; when that cannot be reached
     (e.g. MNIST with no network and no `--data-dir`), single-image models fall back to the
     built-in offline dataset, with a notice, so the bare command always trains.
@@ -398,6 +399,10 @@ def load_training_data(args, module):
     elif gan_data.is_image_folder(dataset):
         data = gan_data.open_folder_stream(dataset, image_size=args.image_size,
                                            channels=args.channels).first(args.limit)
+    elif gan_data.is_tfds_name(dataset):
+        data = gan_data.open_tfds_stream(dataset, data_dir=args.data_dir,
+                                         image_size=args.image_size,
+                                         channels=args.channels).first(args.limit)
     else:
         data, dataset = load_images(args, dataset)
     args.dataset = dataset

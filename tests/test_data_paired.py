@@ -1,5 +1,7 @@
 """Paired (pix2pix) and unpaired (CycleGAN) folders: layouts, augmentation and bad input."""
 
+import types
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -174,6 +176,9 @@ def test_tfds_cycle_gan_streams_encoded_images(monkeypatch):
 
     class FakeBuilder:
         prepared = False
+        features = {"image": types.SimpleNamespace(shape=(None, None, 3)),
+                    "label": types.SimpleNamespace(names=["a", "b"])}
+        info = types.SimpleNamespace(features=features)
 
         def download_and_prepare(self):
             FakeBuilder.prepared = True
@@ -186,7 +191,7 @@ def test_tfds_cycle_gan_streams_encoded_images(monkeypatch):
         (name, data_dir)) or FakeBuilder())
     stream = data.open_stream("cycle_gan/horse2zebra", "unpaired", data_dir="/somewhere",
                               load_size=0)
-    assert calls == [("cycle_gan/horse2zebra", "/somewhere")] and FakeBuilder.prepared
+    assert set(calls) == {("cycle_gan/horse2zebra", "/somewhere")} and FakeBuilder.prepared
     assert len(stream) == 3 and stream.image_shape == (SIZE, SIZE, 3)
     images_a, _ = first_batch(stream)
     assert images_a.shape == (2, SIZE, SIZE, 3)

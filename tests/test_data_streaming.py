@@ -157,3 +157,17 @@ def test_digit_tasks_need_the_digits_and_the_right_kind(mnist_dir, monkeypatch):
     with pytest.raises(data.DataError, match="mnist_edges is built from the MNIST digits.*"
                        "--data-dir"):
         data.open_stream("mnist_edges", "paired")
+
+
+def test_tensorflow_datasets_stream_their_encoded_images():
+    tfds = pytest.importorskip("tensorflow_datasets")
+    with tfds.testing.mock_data(num_examples=6):  # random examples, no files or network
+        stream = data.open_tfds_stream("tfds:mnist")
+        in_memory = data.load("tfds:mnist", limit=4)
+        horses = data.open_stream("cycle_gan/horse2zebra", "unpaired", image_size=16)
+    assert isinstance(stream.domain_a.encoded[0], bytes) and stream.domain_a.images is None
+    assert stream.image_shape == (28, 28, 1) and stream.class_names[:2] == ["0", "1"]
+    np.testing.assert_array_equal(stream.examples(4), in_memory.images)
+    np.testing.assert_array_equal(stream.labels[:4], in_memory.labels)
+    assert horses.image_shape == (16, 16, 3) and horses.load_size == (18, 18)
+    assert data.is_tfds_name("celeb_a") and not data.is_tfds_name("shapes")

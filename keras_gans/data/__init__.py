@@ -3,8 +3,9 @@
 - `load(source)` reads a dataset into memory as an `ImageData` (see `sources`).
 - `batches(data, batch_size)` batches an `ImageData` reproducibly, epoch by epoch.
 - `open_stream(source, kind)` streams paired or unpaired (A, B) data, `open_folder_stream`
-  a folder of single images, and `training_inputs(stream, ...)` feeds either to `fit()`
-  (`streaming`, `translation`); `held_out_pairs` gives held-out (A, B) examples.
+  a folder of single images, `open_tfds_stream` a tensorflow-datasets dataset (`catalog`);
+  `training_inputs(stream, ...)` feeds any of them to `fit()` (`streaming`, `translation`);
+  `held_out_pairs` gives held-out (A, B) examples.
 - `mnist_edges` and `mnist_color` are offline image-to-image tasks (`digits`).
 TensorFlow and tensorflow-datasets are imported only by the functions that use them.
 """
@@ -16,6 +17,7 @@ from keras_gans.data.images import (
     scale_images,
     to_uint8,
 )
+from keras_gans.data.catalog import open_tfds_stream
 from keras_gans.data.digits import TASKS as TRANSLATION_TASKS
 from keras_gans.data.sources import (
     BUILTIN_DATASETS,
@@ -23,6 +25,7 @@ from keras_gans.data.sources import (
     GRAYSCALE_DATASETS,
     MNIST_OFFLINE_TRAIN_SIZE,
     batches,
+    is_tfds_name,
     load,
     load_folder,
     make_shapes,
@@ -57,4 +60,5 @@ __all__ = [
     "stream_from_images", "tensorflow_available",
     "tensorflow_batches", "training_inputs", "DIRECTIONS", "HeldOut", "default_load_size",
     "held_out_pairs", "is_image_folder", "open_folder_stream", "open_stream",
+    "is_tfds_name", "open_tfds_stream",
 ]

@@ -222,18 +222,33 @@ def _load_tfds(name, split, data_dir, image_size, limit, download=True):
     except DataError:
         raise
     except Exception as error:  # noqa: BLE001 - tfds raises many kinds; all mean "unavailable".
-        if type(error).__name__ == "DatasetNotFoundError":
-            raise DataError(f"{name!r} is neither an existing file or folder, a built-in dataset "
-                            f"({', '.join(BUILTIN_DATASETS)}) nor a tensorflow-datasets name: "
-                            "check the path or pick a built-in dataset.") from None
-        raise DataError(f"The tensorflow-datasets dataset {name} could not be loaded "
-                        f"({type(error).__name__}): pass --data-dir with a folder where it is "
-                        "prepared, or use a built-in dataset such as --dataset shapes.") from None
+        raise tfds_error(name, error) from None
     if not pictures:
         raise DataError(f"The split {split} of the tensorflow-datasets dataset {name} is empty: "
                         "pick another --split.")
     images = _stack_pictures(pictures, f"tensorflow-datasets {name}", image_size)
     return ImageData(scale_images(images), labels, name, class_names)
+
+
+def tfds_error(name, error):
+    """The DataError for a tensorflow-datasets dataset that could not be read."""
+    if type(error).__name__ == "DatasetNotFoundError":
+        return DataError(f"{name!r} is neither an existing file or folder, a built-in dataset "
+                         f"({', '.join(BUILTIN_DATASETS)}) nor a tensorflow-datasets name: "
+                         "check the path or pick a built-in dataset.")
+    return DataError(f"The tensorflow-datasets dataset {name} could not be loaded "
+                     f"({type(error).__name__}): pass --data-dir with a folder where it is "
+                     "prepared, or use a built-in dataset such as --dataset shapes.")
+
+
+def is_tfds_name(source):
+    """Whether `load` would read `source` from tensorflow-datasets (a name, not a built-in)."""
+    text = str(source)
+    if text.startswith("tfds:"):
+        return True
+    if isinstance(source, (np.ndarray, pathlib.PurePath)) or text in BUILTIN_DATASETS:
+        return False
+    return not pathlib.Path(text).expanduser().exists() and not _looks_like_path(text)
 
 
 def load_folder(folder, image_size=None, limit=None):

@@ -20,6 +20,7 @@ import numpy as np
 from PIL import Image
 
 from keras_gans.data import digits
+from keras_gans.data.catalog import read_encoded_split
 from keras_gans.data.images import (
     DataError,
     _existing_folder,
@@ -138,28 +139,9 @@ def _unpaired_sets(root, split, channels):
                  for folder, files in zip(folders, (files_a, files_b)))
 
 
-def _tfds_sets(name, split, data_dir, download=True):
+def _tfds_sets(name, split, data_dir):
     """The A and B sets of a tensorflow-datasets `cycle_gan/*` config (encoded images)."""
-    try:
-        import tensorflow_datasets as tfds
-
-        builder = tfds.builder(name, data_dir=data_dir)
-        if download:
-            builder.download_and_prepare()
-        sets = []
-        for domain in "AB":
-            dataset = builder.as_dataset(split=f"{split}{domain}",
-                                         decoders={"image": tfds.decode.SkipDecoding()})
-            encoded = [example["image"] for example in dataset.as_numpy_iterator()]
-            sets.append(ImageSet(f"{name}:{split}{domain}", 3, encoded=encoded))
-    except Exception as error:  # noqa: BLE001 - tfds raises many kinds; all mean "unavailable".
-        raise DataError(f"The tensorflow-datasets dataset {name} could not be loaded "
-                        f"({type(error).__name__}): pass --data-dir with a folder where it is "
-                        "prepared, or use the built-in mnist_color.") from None
-    for image_set in sets:
-        if not len(image_set):
-            raise DataError(f"The split {image_set.name} is empty: prepare the dataset again.")
-    return tuple(sets)
+    return tuple(read_encoded_split(name, f"{split}{domain}", data_dir)[0] for domain in "AB")
 
 
 def _domain_sets(source, kind, split, data_dir, channels):
