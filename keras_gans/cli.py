@@ -133,8 +133,12 @@ class Parser(argparse.ArgumentParser):
 # ------------------------------------------------------------------------------------------
 # Parsers
 # ------------------------------------------------------------------------------------------
-def build_parser(model_name, defaults, add_arguments=None):
-    """The training flags shared by all models, with this model's defaults."""
+def build_parser(model_name, defaults, add_arguments=None, data_kind=None):
+    """The training flags shared by all models, with this model's defaults.
+
+    Models of paired or unpaired data (`data_kind`) also get `--load-size` and `--no-flip`,
+    and paired ones `--direction`.
+    """
     parser = Parser(
         prog=f"python -m keras_gans.{model_name}",
         description=f"Train {model_name} (see keras_gans.{model_name} for the paper and defaults). "
@@ -157,6 +161,8 @@ def build_parser(model_name, defaults, add_arguments=None):
                       "tensorflow-datasets) are repeated to RGB for 3, other data must match")
     data.add_argument("--limit", type=integer(at_least=1), default=None,
                       help="use only the first N images")
+    if data_kind in ("paired", "unpaired"):
+        add_translation_data_arguments(data, data_kind)
 
     training = parser.add_argument_group("training")
     training.add_argument("--batch-size", type=integer(at_least=1),
@@ -211,6 +217,26 @@ def build_parser(model_name, defaults, add_arguments=None):
     return parser
 
 
+def add_translation_data_arguments(group, data_kind):
+    """The data flags of image-to-image models (`DATA_KIND` "paired" or "unpaired")."""
+    if data_kind == "paired":
+        group.add_argument("--direction", choices=gan_data.DIRECTIONS, default="AtoB",
+                           help="translate A to B, or B to A")
+    group.add_argument("--load-size", type=integer(at_least=0), default=None,
+                       help="resize images to this size, then crop --image-size at random "
+                       "(default: image size * 286 / 256 for image folders and "
+                       "tensorflow-datasets, no crop for the built-in digit tasks; 0: no crop)")
+    group.add_argument("--no-flip", action="store_true",
+                       help="no random horizontal flips (the built-in digit tasks never flip)")
+
+
+def module_parser(model_name):
+    """The training parser of `model_name`, built from its module's declarations."""
+    module = keras_gans.get_module(model_name)
+    return build_parser(model_name, module.DEFAULTS, module.add_arguments,
+                        getattr(module, "DATA_KIND", None))
+
+
 def build_sample_parser(model_name):
     """Flags of `python -m keras_gans.<model> sample`."""
     parser = Parser(
@@ -260,15 +286,12 @@ def build_translate_parser(model_name, module):
 
 def parse_arguments(model_name, argv):
     """The parsed training flags of `model_name` (its defaults, plus its own flags)."""
-    module = keras_gans.get_module(model_name)
-    parser = build_parser(model_name, module.DEFAULTS, module.add_arguments)
-    return parser.parse_args(argv)
+    return module_parser(model_name).parse_args(argv)
 
 
 def given_flags(model_name, argv):
     """The settings typed on the command line (destination -> value), without the defaults."""
-    module = keras_gans.get_module(model_name)
-    parser = build_parser(model_name, module.DEFAULTS, module.add_arguments)
+    parser = module_parser(model_name)
     for action in parser._actions:
         action.default = argparse.SUPPRESS
     return vars(parser.parse_args(argv))
@@ -276,8 +299,7 @@ def given_flags(model_name, argv):
 
 def flag_names(model_name):
     """Destination -> the flag as typed ("batch_size" -> "--batch-size"), for every flag."""
-    module = keras_gans.get_module(model_name)
-    parser = build_parser(model_name, module.DEFAULTS, module.add_arguments)
+    parser = module_parser(model_name)
     return {action.dest: max(action.option_strings, key=len)
             for action in parser._actions if action.option_strings}
 
@@ -398,14 +420,39 @@ def check_same_data(args, data, saved):
             "the data, or start a new run in another --out.")
 
 
-def load_training_data(args, default_dataset):
-    """Loads the training images named by `--dataset` (raises DataError with a fix).
+def load_training_data(args, module):
+    """Loads the training data named by `--dataset` (raises DataError with a fix).
 
+    `module` is the model module (or just its default dataset's name). A module declaring
+    `DATA_KIND = "paired"` or `"unpaired"` gets an `ImageStream` of (A, B) examples; otherwise
+    image folders and tensorflow-datasets are streamed, and other sources load into memory
+    as an `ImageData`.
     Without `--dataset`, the model's default dataset is used; when that cannot be reached
-    (e.g. MNIST with no network and no `--data-dir`), the built-in offline dataset is used
-    instead, with a notice, so the bare command always trains.
+    (e.g. MNIST with no network and no `--data-dir`), single-image models fall back to the
+    built-in offline dataset, with a notice, so the bare command always trains.
     """
+    default_dataset = module if isinstance(module, str) else module.DEFAULTS.get(
+        "dataset", OFFLINE_DATASET)
+    kind = None if isinstance(module, str) else getattr(module, "DATA_KIND", None)
     dataset = args.dataset or default_dataset
+    if kind in ("paired", "unpaired"):
+        data = open_translation_data(args, dataset, kind).first(args.limit)
+    elif gan_data.is_image_folder(dataset):
+        data = gan_data.open_folder_stream(dataset, image_size=args.image_size,
+                                           channels=args.channels).first(args.limit)
+    elif gan_data.is_tfds_name(dataset):
+        data = gan_data.open_tfds_stream(dataset, data_dir=args.data_dir,
+                                         image_size=args.image_size,
+                                         channels=args.channels).first(args.limit)
+    else:
+        data, dataset = load_images(args, dataset)
+    args.dataset = dataset
+    gan_data.steps_per_epoch(data, args.batch_size)  # at least one batch, or a DataError
+    return data
+
+
+def load_images(args, dataset):
+    """Loads a named dataset or file into memory; returns (ImageData, the dataset used)."""
     try:
         data = gan_data.load(dataset, data_dir=args.data_dir, split="train",
                              image_size=args.image_size, channels=args.channels,
@@ -421,24 +468,58 @@ def load_training_data(args, default_dataset):
     if data.converted_from_grayscale:
         print(f"note: {dataset} is grayscale; its images are repeated over 3 channels for "
               "--channels 3.", file=sys.stderr)
-    args.dataset = dataset
-    gan_data.steps_per_epoch(data, args.batch_size)  # at least one batch, or a DataError
-    return data
+    return data, dataset
+
+
+def translation_options(args):
+    """The options of `data.open_stream` given by the image-to-image data flags."""
+    return dict(data_dir=args.data_dir, direction=getattr(args, "direction", "AtoB"),
+                image_size=args.image_size, channels=args.channels)
+
+
+def open_translation_data(args, dataset, kind, split="train"):
+    """Opens paired or unpaired data as `--dataset`, `--direction`, `--load-size` say."""
+    flip = False if getattr(args, "no_flip", False) else None
+    return gan_data.open_stream(dataset, kind, split=split, load_size=args.load_size,
+                                flip=flip, **translation_options(args))
+
+
+def held_out_examples(args, module, count):
+    """Held-out `data.HeldOut` (A, B, labels) examples for sample grids and evaluation.
+
+    They come from the dataset's test (or val) split, or, when it has none, from the first
+    training examples, unaugmented.
+    """
+    kind = module.DATA_KIND
+    try:
+        return gan_data.held_out_pairs(args.dataset, count, kind=kind,
+                                       **translation_options(args))
+    except gan_data.DataError:
+        stream = gan_data.open_stream(args.dataset, kind, load_size=0, flip=False,
+                                      **translation_options(args))
+        labels = [None if image_set.labels is None else image_set.labels[:count]
+                  for image_set in stream.domains()]
+        return gan_data.HeldOut(*stream.examples(count), *labels)
 
 
 def training_batches(data, args, initial_epoch, real_batches_per_step=1):
-    """A tf.data pipeline when TensorFlow is installed, else NumPy arrays for `fit()`.
+    """What `fit()` takes: `(inputs, fit_options)`; fit_options may hold "callbacks".
 
     Each step gets `real_batches_per_step` batches of `--batch-size` (n_critic for WGAN-style
-    critics). The pipeline's shuffle order depends only on the seed and the pass over the data,
-    and a resumed run skips exactly the batches the earlier epochs consumed, so it sees the
-    batches an uninterrupted run would (also when `--steps-per-epoch` is not one pass).
+    critics). The order depends only on the seed and the pass over the data, and a resumed run
+    skips exactly the batches the earlier epochs consumed, so it sees the batches an
+    uninterrupted run would (also when `--steps-per-epoch` is not one pass). Streams (paired,
+    unpaired, image folders) and, without TensorFlow, in-memory images go through
+    `data.training_inputs` (tf.data, or a PyDataset); in-memory images with TensorFlow
+    through `data.batches`.
     """
     step_batch_size = args.batch_size * real_batches_per_step
-    try:
-        import tensorflow  # noqa: F401
-    except ImportError:
-        return data.images, dict(batch_size=step_batch_size, shuffle=True)
+    if isinstance(data, gan_data.ImageData) and not gan_data.tensorflow_available():
+        data = gan_data.stream_from_images(data)
+    if isinstance(data, gan_data.ImageStream):
+        return gan_data.training_inputs(data, step_batch_size, seed=args.seed,
+                                        initial_epoch=initial_epoch,
+                                        steps_per_epoch=args.steps_per_epoch)
     batches_per_pass = gan_data.steps_per_epoch(data, step_batch_size)
     steps = args.steps_per_epoch or batches_per_pass
     first_pass, offset = divmod(initial_epoch * steps, batches_per_pass)
@@ -471,7 +552,8 @@ def make_evaluation_callbacks(args, image_shape):
     except gan_data.DataError:  # no held-out split (e.g. an image folder): use training images
         real = load_training_data(args, args.dataset)
     count = 64 if args.smoke else args.eval_count
-    evaluation = gan_callbacks.Evaluate(real.images[:count], extractor, every=args.eval_every,
+    images = real.examples(count) if isinstance(real, gan_data.ImageStream) else real.images
+    evaluation = gan_callbacks.Evaluate(images[:count], extractor, every=args.eval_every,
                                         count=count, seed=args.seed)
     best = keras.callbacks.ModelCheckpoint(
         os.path.join(args.out, "checkpoints", "best.keras"), monitor=evaluation.keys()[0],
@@ -593,7 +675,7 @@ def train(model_name, args, module, given=None):
         resumable, saved = resume_settings(model_name, args, folder, given or {})
     else:
         apply_smoke_settings(args)
-    data = load_training_data(args, module.DEFAULTS.get("dataset", OFFLINE_DATASET))
+    data = load_training_data(args, module)
     if saved is not None:
         check_same_data(args, data, saved)
     evaluation = make_evaluation_callbacks(args, data.image_shape)
@@ -605,7 +687,7 @@ def train(model_name, args, module, given=None):
         inputs, fit_options = training_batches(data, args, initial_epoch,
                                                model.real_batches_per_step)
         callbacks = make_callbacks(args, folder, resumable and resumable[1], model_callbacks,
-                                   evaluation)
+                                   evaluation) + fit_options.pop("callbacks", [])
         folder.start()
         try:
             write_config(args, model_name, data, initial_epoch)

@@ -1,0 +1,83 @@
+"""Offline image-to-image tasks built from the MNIST digits (MODEL_SPECS §0.2).
+
+- `mnist_edges` (paired): A = the edge map of a 32x32 digit, the morphological gradient
+  (3x3 dilation minus 3x3 erosion) of the digit binarised at 0; B = the digit.
+- `mnist_color` (unpaired): A = grey digits repeated over 3 channels, from train digits
+  0-3,999; B = digits whose stroke is coloured with one of 8 equally spaced hues (saturation 1)
+  on black, from train digits 4,000-7,999.
+
+Both keep the split of the other built-ins: "train" = digits 0-7,999, held out ("test") =
+digits 8,000-9,999 (for `mnist_color`, A = the grey and B = the coloured held-out digits).
+Every image set keeps its digits' labels; `mnist_color`'s B set also keeps its hue bins.
+"""
+
+import colorsys
+
+import numpy as np
+
+from keras_gans.data.images import DataError
+from keras_gans.data.sources import MNIST_OFFLINE_TRAIN_SIZE, load
+from keras_gans.data.streaming import ImageSet
+
+TASKS = {"mnist_edges": "paired", "mnist_color": "unpaired"}
+HUE_BINS = 8
+HUE_SEED = 0
+
+
+def edge_map(digits):
+    """The morphological gradient of digits binarised at 0, as images in {-1, 1}.
+
+    Args:
+        digits: float array (N, H, W, 1) in [-1, 1].
+    """
+    binary = np.pad(digits[..., 0] > 0, ((0, 0), (1, 1), (1, 1)))
+    height, width = digits.shape[1:3]
+    windows = [binary[:, dy:dy + height, dx:dx + width] for dy in range(3) for dx in range(3)]
+    dilation, erosion = np.logical_or.reduce(windows), np.logical_and.reduce(windows)
+    return np.where(dilation & ~erosion, 1.0, -1.0).astype(np.float32)[..., None]
+
+
+def hue_colours(bins):
+    """The RGB colour (in [0, 1]) at the centre of each hue bin of 45 degrees."""
+    return np.array([colorsys.hsv_to_rgb((index + 0.5) / HUE_BINS, 1.0, 1.0)
+                     for index in range(HUE_BINS)], np.float32)[bins]
+
+
+def colour_digits(digits, bins):
+    """Colours the stroke of digits (N, H, W, 1) in [-1, 1] with the hue of each bin, on black."""
+    intensity = (digits + 1.0) / 2.0
+    coloured = intensity * hue_colours(bins)[:, None, None, :]
+    return (coloured * 2.0 - 1.0).astype(np.float32)
+
+
+def _digits(name, data_dir, split):
+    """The 32x32 digits of `split` with their labels."""
+    split = "train" if split == "train" else "test"
+    try:
+        data = load("mnist32", data_dir=data_dir, split=split)
+    except DataError as error:
+        if data_dir is not None:
+            raise
+        raise DataError(f"{name} is built from the MNIST digits, which could not be found or "
+                        "downloaded: pass --data-dir with a folder of MNIST IDX files, such as "
+                        "../shared/data/mnist.") from error
+    return data.images, data.labels
+
+
+def load_task(name, data_dir=None, split="train"):
+    """The (A, B) image sets of the digit task `name` for `split` ("train" or held out)."""
+    images, labels = _digits(name, data_dir, split)
+    if name == "mnist_edges":
+        return (ImageSet(f"{name}:A", 1, images=edge_map(images), labels=labels),
+                ImageSet(f"{name}:B", 1, images=images, labels=labels))
+    if split == "train":
+        grey, coloured = slice(0, MNIST_OFFLINE_TRAIN_SIZE // 2), slice(
+            MNIST_OFFLINE_TRAIN_SIZE // 2, None)
+    else:
+        grey = coloured = slice(None)
+    rng = np.random.default_rng([HUE_SEED, split == "train"])
+    bins = rng.integers(0, HUE_BINS, len(images[coloured]))
+    return (ImageSet(f"{name}:A", 3, images=np.repeat(images[grey], 3, axis=-1),
+                     labels=labels[grey]),
+            ImageSet(f"{name}:B", 3, images=colour_digits(images[coloured], bins),
+                     labels=labels[coloured], styles=bins))
