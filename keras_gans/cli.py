@@ -599,16 +599,26 @@ class FinishReplacement(keras.callbacks.Callback):
         self.folder.finish_replacement()
 
 
-def make_callbacks(args, folder, previous_state=None, model_callbacks=(), evaluation=()):
+def translation_grid_inputs(args, module):
+    """Held-out (A, B) inputs of the sample grids of a translation model, else None (noise)."""
+    if not translates(module):
+        return None
+    examples = held_out_examples(args, module, 4 if args.smoke else 8)
+    return examples.images_a, examples.images_b
+
+
+def make_callbacks(args, folder, previous_state=None, model_callbacks=(), evaluation=(),
+                   grid_inputs=None):
     """The NaN guard, the model's own callbacks (run before the checkpoint, so that what they
-    change is saved), evaluation, sample grids, checkpoints, CSV metrics, TensorBoard logs."""
+    change is saved), evaluation, sample grids (of `grid_inputs`, or of the model's seeded
+    noise), checkpoints, CSV metrics, TensorBoard logs."""
     callbacks = [gan_callbacks.StopOnNaN(advice=nan_advice(args),
                                          checkpoint_directory=folder.checkpoints)]
     callbacks += list(model_callbacks) + list(evaluation)
     if args.sample_every > 0:
         callbacks.append(gan_callbacks.SampleGrid(
             os.path.join(folder.path, "samples"), count=16 if args.smoke else 64,
-            every=args.sample_every, seed=args.seed))
+            every=args.sample_every, seed=args.seed, inputs=grid_inputs))
     callbacks += [
         gan_callbacks.Checkpoint(folder.checkpoints,
                                  elapsed_seconds=(previous_state or {}).get("training_seconds", 0)),
@@ -636,6 +646,7 @@ def write_config(args, model_name, data, initial_epoch):
         backend=keras.backend.backend(),
         keras_version=keras.__version__,
         image_shape=list(data.image_shape),
+        data_shapes=[list(shape) for shape in data_shapes(data)],
         training_images=len(data),
         initial_epoch=initial_epoch,
         started=time.strftime("%Y-%m-%d %H:%M:%S"),
@@ -645,8 +656,16 @@ def write_config(args, model_name, data, initial_epoch):
         json.dump(config, file, indent=2)
 
 
-def build_or_load(module, args, image_shape, resumable):
-    """The model to train: the checkpoint's when resuming, else a new compiled one."""
+def data_shapes(data):
+    """The shapes the model is built for: (A,) for single images, (A, B) for image pairs."""
+    if getattr(data, "domain_b", None) is None:
+        return (tuple(data.image_shape),)
+    return tuple(data.image_shape), (*data.image_size, data.domain_b.channels)
+
+
+def build_or_load(module, args, shapes, resumable):
+    """The model to train: the checkpoint's when resuming, else a new compiled one, built for
+    the data's `shapes` (see `data_shapes`)."""
     if resumable is not None:
         model_path, state = resumable
         if state["epoch"] >= args.epochs:
@@ -655,7 +674,7 @@ def build_or_load(module, args, image_shape, resumable):
                              "--epochs to continue it.")
         return keras_gans.load_gan(model_path), state["epoch"]
     try:
-        model = module.build_model(args, image_shape)
+        model = module.build_model(args, *shapes)
     except ValueError as error:
         raise UsageError(str(error)) from error
     jit_compile = {"auto": "auto", "true": True, "false": False}[args.jit_compile]
@@ -678,16 +697,21 @@ def train(model_name, args, module, given=None):
     data = load_training_data(args, module)
     if saved is not None:
         check_same_data(args, data, saved)
+    if translates(module) and args.eval_every > 0:
+        raise UsageError(f"--eval-every compares samples from noise with real images, which "
+                         f"{model_name} does not draw: leave it out, and measure a saved model "
+                         "with scripts/results.py evaluate.")
     evaluation = make_evaluation_callbacks(args, data.image_shape)
+    grid_inputs = translation_grid_inputs(args, module) if args.sample_every > 0 else None
     model_callbacks = module.model_callbacks(args) if hasattr(module, "model_callbacks") else []
     engine.set_mixed_precision(args.mixed_precision)
     keras.utils.set_random_seed(args.seed)
     with engine.distribution_scope(args.strategy):
-        model, initial_epoch = build_or_load(module, args, data.image_shape, resumable)
+        model, initial_epoch = build_or_load(module, args, data_shapes(data), resumable)
         inputs, fit_options = training_batches(data, args, initial_epoch,
                                                model.real_batches_per_step)
         callbacks = make_callbacks(args, folder, resumable and resumable[1], model_callbacks,
-                                   evaluation) + fit_options.pop("callbacks", [])
+                                   evaluation, grid_inputs) + fit_options.pop("callbacks", [])
         folder.start()
         try:
             write_config(args, model_name, data, initial_epoch)

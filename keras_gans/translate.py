@@ -17,6 +17,7 @@ written, and an existing output file is replaced only with `--overwrite`.
 import inspect
 import os
 import pathlib
+import sys
 
 import keras
 import numpy as np
@@ -171,7 +172,7 @@ def run(args):
     if resized:
         print(f"note: {resized} of {len(files)} images had sides that are not multiples of "
               f"{model.size_multiple}, which the generator needs; they were resized to the "
-              "nearest such size for the network and their outputs resized back.")
+              "nearest such size for the network and their outputs resized back.", file=sys.stderr)
     print(f"Translated {len(files)} images with {type(model).__name__} ({args.checkpoint}) "
           f"into {os.fspath(output)}")
     return 0

@@ -22,6 +22,14 @@ def mnist_dir():
     return str(MNIST_DIR)
 
 
+@pytest.fixture(scope="session")
+def shared_mnist_dir():
+    """`mnist_dir` for module- and session-scoped fixtures."""
+    if not (MNIST_DIR / "t10k-images-idx3-ubyte.gz").exists():
+        pytest.skip(f"the shared MNIST folder {MNIST_DIR} is absent")
+    return str(MNIST_DIR)
+
+
 @pytest.fixture
 def load_script():
     """Imports a file of scripts/ by its name, e.g. `load_script("results")`."""

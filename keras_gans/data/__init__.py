@@ -14,6 +14,7 @@ from keras_gans.data.images import (
     IMAGE_EXTENSIONS,
     DataError,
     ImageData,
+    read_picture,
     scale_images,
     to_uint8,
 )
@@ -55,7 +56,7 @@ from keras_gans.data.translation import (
 __all__ = [
     "BUILTIN_DATASETS", "CLASS_NAMES", "GRAYSCALE_DATASETS", "IMAGE_EXTENSIONS",
     "MNIST_OFFLINE_TRAIN_SIZE", "DataError", "ImageData", "batches", "load", "load_folder",
-    "make_shapes", "read_idx", "scale_images", "steps_per_epoch", "to_uint8",
+    "make_shapes", "read_idx", "read_picture", "scale_images", "steps_per_epoch", "to_uint8",
     "TRANSLATION_TASKS", "ImageSet", "ImageStream", "StreamSequence", "epoch_plan",
     "stream_from_images", "tensorflow_available",
     "tensorflow_batches", "training_inputs", "DIRECTIONS", "HeldOut", "default_load_size",

@@ -127,8 +127,9 @@ def _folder_files(folder):
     return files, np.array(labels, np.int64), [class_name for class_name, _ in classes]
 
 
-def _read_picture(path):
-    """Opens an image file with PIL as an "L" (grayscale) or "RGB" (alpha dropped) image."""
+def read_picture(path):
+    """Opens an image file (a path or a binary file object) with PIL as an "L" (grayscale) or
+    "RGB" (alpha dropped) image; raises DataError naming a file that cannot be read."""
     try:
         with Image.open(path) as picture:
             picture.load()

@@ -36,7 +36,7 @@ from keras_gans.data.images import (
     _folder_files,
     _from_array,
     _image_size_pair,
-    _read_picture,
+    read_picture,
     _resize_array,
     _stack_pictures,
     scale_images,
@@ -260,7 +260,7 @@ def load_folder(folder, image_size=None, limit=None):
     folder = _existing_folder(folder)
     files, labels, class_names = _folder_files(folder)
     files = files[:limit]
-    images = _stack_pictures([_read_picture(path) for path in files], folder, image_size)
+    images = _stack_pictures([read_picture(path) for path in files], folder, image_size)
     labels = None if labels is None else labels[:len(files)]
     return ImageData(scale_images(images), labels, str(folder), class_names)
 

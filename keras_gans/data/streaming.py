@@ -19,7 +19,7 @@ import keras
 import numpy as np
 from PIL import Image
 
-from keras_gans.data.images import BILINEAR, _read_picture
+from keras_gans.data.images import BILINEAR, read_picture
 from keras_gans.data.sources import steps_per_epoch
 
 KINDS = ("single", "paired", "unpaired")
@@ -72,7 +72,7 @@ class ImageSet:
             return self.images[index]
         source = self.files[index] if self.files is not None else io.BytesIO(
             self.encoded[index])
-        picture = _read_picture(source).convert("L" if self.channels == 1 else "RGB")
+        picture = read_picture(source).convert("L" if self.channels == 1 else "RGB")
         if self.half is not None:
             width = picture.width // 2
             start = 0 if self.half == "left" else width
