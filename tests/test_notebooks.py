@@ -30,9 +30,10 @@ def test_there_are_notebooks():
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.stem for path in NOTEBOOKS])
-def test_notebook_runs(path, tmp_path, monkeypatch):
+def test_notebook_runs(path, tmp_path, monkeypatch, shared_mnist_dir):
     matplotlib.use("Agg")
     monkeypatch.setenv("KERAS_GANS_SMOKE", "1")
+    monkeypatch.setenv("KERAS_GANS_MNIST_DIR", shared_mnist_dir)
     monkeypatch.chdir(tmp_path)
     exec(compile(code_of(path), str(path), "exec"), {"__name__": "__notebook__"})
     assert not os.listdir(tmp_path)  # the notebook cleans up after itself
