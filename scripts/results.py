@@ -203,19 +203,24 @@ def run_command(model_name, configs):
 
 def evaluate_run(model_name, data_dir):
     """Evaluates the final checkpoint of the model's finished run; records its row and grid."""
-    import keras
-
     import keras_gans
     from keras_gans import evaluate
 
     out = run_folder(model_name)
     configs = segment_configs(out)
-    config = configs[-1]
     extractor, reference = held_out_reference(data_dir)
     model = keras_gans.load_model(os.path.join(out, "checkpoints", "model.keras"))
     results = evaluate.evaluate_model(model, extractor, reference, count=SAMPLES, seed=0)
     results = with_criteria(results, TASKS[model_name]["confident_threshold"])
-    grid = os.path.join(IMAGES_DIR, f"{model_name}_mnist.png")
+    return record_row(model_name, model, results, out, configs, f"{model_name}_mnist.png")
+
+
+def record_row(model_name, model, results, out, configs, grid_name, **extra):
+    """Adds the run's settings, training and grid to `results`; writes the row and the page."""
+    import keras
+
+    config = configs[-1]
+    grid = os.path.join(IMAGES_DIR, grid_name)
     os.makedirs(IMAGES_DIR, exist_ok=True)
     shutil.copyfile(os.path.join(out, "samples", f"epoch_{config['epochs']:04d}.png"), grid)
     generator_optimizer = model.player_optimizers["g_optimizer"]  # counts only applied steps
@@ -226,7 +231,7 @@ def evaluate_run(model_name, data_dir):
         generator_steps=int(keras.ops.convert_to_numpy(generator_optimizer.iterations)),
         wall_seconds=round(training_seconds(out), 1), machine=machine(),
         date=time.strftime("%Y-%m-%d"), grid=os.path.relpath(grid, os.path.dirname(RESULTS_PAGE)),
-        command=run_command(model_name, configs),
+        command=run_command(model_name, configs), **extra,
     )
     write_json(model_name, results)
     print(json.dumps(results, indent=2))
@@ -269,8 +274,6 @@ def translation_scores(model_name, model, dataset, data_dir, batch_size):
 
 def evaluate_translation_run(model_name, data_dir):
     """Evaluates the final checkpoint of a translation model's run; records its row and grid."""
-    import keras
-
     import keras_gans
 
     out = run_folder(model_name)
@@ -279,23 +282,8 @@ def evaluate_translation_run(model_name, data_dir):
     model = keras_gans.load_model(os.path.join(out, "checkpoints", "model.keras"))
     results = translation_scores(model_name, model, config["dataset"], data_dir,
                                  config["batch_size"])
-    grid = os.path.join(IMAGES_DIR, f"{model_name}_{config['dataset']}.png")
-    os.makedirs(IMAGES_DIR, exist_ok=True)
-    shutil.copyfile(os.path.join(out, "samples", f"epoch_{config['epochs']:04d}.png"), grid)
-    generator_optimizer = model.player_optimizers["g_optimizer"]
-    results.update(
-        kind="translation", model=model_name, backend=config["backend"],
-        dataset=config["dataset"], training_images=config["training_images"],
-        batch_size=config["batch_size"], epochs=config["epochs"],
-        generator_steps=int(keras.ops.convert_to_numpy(generator_optimizer.iterations)),
-        wall_seconds=round(training_seconds(out), 1), machine=machine(),
-        date=time.strftime("%Y-%m-%d"), grid=os.path.relpath(grid, os.path.dirname(RESULTS_PAGE)),
-        command=run_command(model_name, configs),
-    )
-    write_json(model_name, results)
-    print(json.dumps(results, indent=2))
-    render()
-    return 0
+    return record_row(model_name, model, results, out, configs,
+                      f"{model_name}_{config['dataset']}.png", kind="translation")
 
 
 def translation_rows():
