@@ -34,9 +34,12 @@ class OptimizerGroup(keras.optimizers.Optimizer):
     """Presents several player optimizers to the Keras trainer as one optimizer.
 
     `fit()` needs `model.optimizer`; on JAX it carries exactly `model.optimizer.variables`
-    through its compiled step. This group owns no slots of its own: its `variables` are the
-    variables of every player optimizer, in a fixed order, and its `iterations` are those of
-    the first player (the one that steps once per batch).
+    through its compiled step. This group owns no slots of its own: its `variables` are its
+    training-step count followed by the variables of every player optimizer, in a fixed order.
+    Its `iterations` count training steps (`GAN.train_step` advances them), however many
+    updates each player makes per step. At the end of `fit()` each player's
+    `finalize_variable_values` runs on its own variables, so a player optimizer with
+    `use_ema=True` swaps in its averaged weights.
 
     Args:
         optimizers: the list of player optimizers.
@@ -45,6 +48,7 @@ class OptimizerGroup(keras.optimizers.Optimizer):
     def __init__(self, optimizers, name="optimizer_group", **kwargs):
         super().__init__(learning_rate=0.0, name=name, **kwargs)
         self.optimizers = list(optimizers)
+        self.player_variables = [[] for _ in self.optimizers]
 
     def build(self, var_list):
         """Marks the group as built: each player optimizer is built on its own variables."""
@@ -52,17 +56,31 @@ class OptimizerGroup(keras.optimizers.Optimizer):
 
     @property
     def variables(self):
-        return [v for optimizer in self.optimizers for v in optimizer.variables]
+        return [self._iterations] + [
+            v for optimizer in self.optimizers for v in optimizer.variables
+        ]
 
     @property
     def iterations(self):
-        return self.optimizers[0].iterations
+        return self._iterations
+
+    def count_step(self):
+        """Advances the training-step count by one."""
+        self._iterations.assign_add(1)
+
+    def finalize_variable_values(self, var_list):
+        """Lets each player optimizer finalize its own variables (EMA weights)."""
+        for optimizer, variables in zip(self.optimizers, self.player_variables):
+            optimizer.finalize_variable_values(variables)
 
     def save_own_variables(self, store):
-        """Saves nothing: each player optimizer is saved under its own attribute name."""
+        """Saves the step count; each player optimizer is saved under its own attribute."""
+        store["iterations"] = self._iterations
 
     def load_own_variables(self, store):
-        """Loads nothing: each player optimizer is restored under its own attribute name."""
+        """Restores the step count (absent from files saved before it was counted)."""
+        if "iterations" in store:
+            self._iterations.assign(store["iterations"])
 
     def get_config(self):
         config = super().get_config()
@@ -212,7 +230,10 @@ class GAN(keras.Model):
             optimizers[attribute] = optimizer
         self.player_optimizers = optimizers
         kwargs.setdefault("jit_compile", "auto")
-        super().compile(optimizer=OptimizerGroup(optimizers.values()), **kwargs)
+        _refuse_float16(self)
+        group = OptimizerGroup(optimizers.values())
+        group.player_variables = [list(variables) for _, variables in players.values()]
+        super().compile(optimizer=group, **kwargs)
         with self._scope():
             for attribute, (optimizer, variables) in players.items():
                 if not optimizer.built:
@@ -575,6 +596,7 @@ class GAN(keras.Model):
                 mapping.extend(zip(variables, values))
             with StatelessScope(state_mapping=mapping) as scope:
                 logs = self.gan_step(_unpack(data))
+                self.optimizer.count_step()
 
             def read(variables, values):
                 new_values = []
@@ -590,7 +612,9 @@ class GAN(keras.Model):
 
         def train_step(self, data):
             """TensorFlow and PyTorch: runs `gan_step` on the batch."""
-            return self.gan_step(_unpack(data))
+            logs = self.gan_step(_unpack(data))
+            self.optimizer.count_step()
+            return logs
 
     def fit(self, x=None, *args, **kwargs):
         """`keras.Model.fit`; `shuffle` defaults to False for data that Keras cannot shuffle.
@@ -601,6 +625,7 @@ class GAN(keras.Model):
         """
         if len(args) < 8 and "shuffle" not in kwargs and not _is_array_data(x):
             kwargs["shuffle"] = False
+        _refuse_float16(self)
         return super().fit(x, *args, **kwargs)
 
     def test_step(self, *args):
@@ -638,6 +663,17 @@ class GAN(keras.Model):
         for index, state in enumerate(self._seed_states()):
             if f"seed_state_{index}" in store:
                 state.assign(store[f"seed_state_{index}"])
+
+
+def _refuse_float16(model):
+    """Raises when `model` or one of its layers computes in float16."""
+    policies = [model.dtype_policy] + [
+        layer.dtype_policy for layer in model._flatten_layers(include_self=False)]
+    if any(policy.compute_dtype == "float16" for policy in policies):
+        raise ValueError(
+            "The float16 dtype policy (mixed_float16) needs loss scaling, which GAN.minimize "
+            "does not do: use mixed_bfloat16 or float32 instead."
+        )
 
 
 def _unpack(data):
