@@ -278,11 +278,19 @@ class GAN(keras.Model):
     def metrics(self):
         return list(self.loss_trackers)
 
-    def track(self, **values):
-        """Updates the loss trackers named by the keywords; returns the logs of `fit()`."""
+    def track(self, weights=None, **values):
+        """Updates the loss trackers named by the keywords; returns the logs of `fit()`.
+
+        `weights` optionally maps a name to a sample weight: a value of weight 0 (the loss of
+        a skipped update) does not count in the epoch's mean.
+        """
+        weights = weights or {}
         for tracker in self.loss_trackers:
             if tracker.name in values:
-                tracker.update_state(values[tracker.name])
+                weight = weights.get(tracker.name)
+                if weight is not None:
+                    weight = ops.cast(weight, "float32")
+                tracker.update_state(values[tracker.name], sample_weight=weight)
         return {tracker.name: tracker.result() for tracker in self.loss_trackers}
 
     # ----------------------------------------------------------------------------------------
