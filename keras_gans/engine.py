@@ -146,6 +146,42 @@ def replica_noise(sampler, shape):
     return tf.gather(tf.reshape(full, (count, batch) + rest), replica)
 
 
+def global_batch(tensor):
+    """A per-replica batch extended to the global batch: every replica's rows, in order.
+
+    Batch statistics inside a loss (the relativistic average, the softmax partition, the
+    pull-away term) must see the global batch for data-parallel training to optimize the
+    single-device objective. Under `tf.distribute` this gathers the replicas' rows (the
+    gradient of the global loss reaches each replica's own rows); JAX and PyTorch shard one
+    global batch, so there it returns `tensor` itself. A loss computed on global batches is
+    the same on every replica, and `minimize` still yields the gradient of the global
+    objective.
+    """
+    count = replica_count()
+    if count == 1:
+        return tensor
+    import tensorflow as tf
+
+    # Each replica's rows placed in its own block and summed over replicas, with no gradient
+    # through the collective; the replica's own block carries `count` times its gradient, so
+    # that the engine's 1/count loss scaling and the sum of the replicas' gradients give the
+    # gradient of the global loss, which every replica computes alike.
+    context = tf.distribute.get_replica_context()
+    block = tf.one_hot(context.replica_id_in_sync_group, count, dtype=tensor.dtype)
+    placed = tf.reshape(block, (count,) + (1,) * len(tensor.shape)) * tensor[None]
+    gathered = context.merge_call(_sum_over_replicas, args=(tf.stop_gradient(placed),))
+    own_gradient = count * (placed - tf.stop_gradient(placed))
+    return tf.reshape(tf.stop_gradient(gathered) + own_gradient,
+                      tf.concat([[-1], tf.shape(tensor)[1:]], axis=0))
+
+
+def _sum_over_replicas(strategy, value):
+    """Cross-replica step of `global_batch`: the sum of every replica's `value`."""
+    import tensorflow as tf
+
+    return strategy.extended.reduce_to(tf.distribute.ReduceOp.SUM, value, destinations=value)
+
+
 def replica_mean(value):
     """Mean of a per-replica batch statistic over all replicas of the global batch."""
     count = replica_count()
@@ -718,6 +754,11 @@ def _keep_losses():
     """Replaces `Layer._clear_losses` while the losses of several calls accumulate."""
 
 
+# Networks inside `_losses_of_every_call`, by id, with how many open contexts hold each: the
+# replica threads of `tf.distribute` interleave at collectives inside a loss.
+_ACCUMULATING = {}
+
+
 @contextlib.contextmanager
 def _losses_of_every_call(networks):
     """Makes each of `networks` keep the `add_loss` terms of all its calls in the context.
@@ -727,14 +768,19 @@ def _losses_of_every_call(networks):
     and end the context with no losses.
     """
     for network in networks:
-        network._clear_losses()
-        object.__setattr__(network, "_clear_losses", _keep_losses)
+        if _ACCUMULATING.get(id(network), 0) == 0:
+            network._clear_losses()
+            object.__setattr__(network, "_clear_losses", _keep_losses)
+        _ACCUMULATING[id(network)] = _ACCUMULATING.get(id(network), 0) + 1
     try:
         yield
     finally:
         for network in networks:
-            object.__delattr__(network, "_clear_losses")
-            network._clear_losses()
+            _ACCUMULATING[id(network)] -= 1
+            if _ACCUMULATING[id(network)] == 0:
+                del _ACCUMULATING[id(network)]
+                object.__delattr__(network, "_clear_losses")
+                network._clear_losses()
 
 
 @contextlib.contextmanager
