@@ -4,10 +4,15 @@ A GAN trains several players (generator, discriminator, encoder, ...) each with 
 optimizer, so its `train_step` cannot be Keras' default one. Model modules subclass `GAN` and
 write one method, `gan_step(data)`, using only `keras.ops`, `keras.random` and the helpers here:
 
-- `self.minimize(loss_fn, variables, optimizer)` computes the gradients of `loss_fn()` with
-  respect to `variables` and applies them with `optimizer`;
-- `self.input_gradients(fn, inputs)` differentiates `sum(fn(inputs))` with respect to `inputs`,
-  for gradient penalties, in a way the outer `minimize` can differentiate again;
+- `self.minimize(loss_fn, variables, optimizer)` computes the gradients of `loss_fn()` (plus
+  the losses of the networks it updates) with respect to `variables` and applies them with
+  `optimizer`; `loss_fn` may also return `(loss, aux)` to hand tensors on to the next step,
+  and `enabled=` skips the whole update at no cost;
+- `self.input_gradients(fn, inputs)` differentiates `sum(fn(inputs))` with respect to `inputs`
+  (a tensor or a structure such as `(images, labels)`), for gradient penalties, in a way the
+  outer `minimize` can differentiate again;
+- `global_batch(tensor)` extends a batch statistic's input to the global batch under
+  `tf.distribute`;
 - `self.seed_generator` is the model's tracked random state;
 - `self.track(name=value, ...)` records the losses shown by the progress bar and the History.
 

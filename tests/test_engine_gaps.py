@@ -232,6 +232,11 @@ def test_input_gradients_of_images_and_labels():
                                [[4.0, 8.0], [6.0, 8.0]], rtol=1e-6)
 
 
+def test_global_batch_is_the_batch_itself_without_replicas():
+    batch = ops.convert_to_tensor(np.arange(6, dtype="float32").reshape(3, 2))
+    assert engine.global_batch(batch) is batch
+
+
 def test_split_real_batches_of_images_and_labels():
     model = Steps({"critic": linear(2, "critic")}, None)
     images, labels = ops.reshape(ops.arange(12), (6, 2)), ops.arange(6)
