@@ -283,7 +283,7 @@ class Evaluate(keras.callbacks.Callback):
     """Measures the generator against fixed real images every `every` epochs.
 
     Adds the Fréchet distance ("fcd" in the digit classifier's feature space, "fid" in
-    InceptionV3's), "kid" and "kid_std" (and, for the classifier, "confident_fraction") to the
+    InceptionV3's), "kid" and "kid_se" (and, for the classifier, "confident_fraction") to the
     epoch's logs, so the History, `CSVLogger`, `TensorBoard` and
     `ModelCheckpoint(monitor="fcd", mode="min")` see them. Place it before those callbacks.
     Epochs without an evaluation log NaN, which `ModelCheckpoint` never counts as an
@@ -325,7 +325,7 @@ class Evaluate(keras.callbacks.Callback):
         self.extractor = self.extractor or metrics.ClassifierFeatures()
         distance = "fcd" if self.extractor.name == "classifier" else "fid"
         extra = ["confident_fraction"] if self.extractor.name == "classifier" else []
-        return [distance, "kid", "kid_std"] + extra
+        return [distance, "kid", "kid_se"] + extra
 
     def on_train_begin(self, logs=None):
         from keras_gans import evaluate

@@ -35,6 +35,7 @@ from keras import ops
 
 from keras_gans import cli
 from keras_gans import dcgan
+from keras_gans import engine
 from keras_gans import gan
 from keras_gans import layers as gan_layers
 from keras_gans import losses
@@ -137,7 +138,8 @@ class DRAGAN(dcgan.DCGAN):
     def penalty_points(self, real_images, perturbation_noise, alpha):
         """x̂ = x + α(x_p − x), with x_p = x + C·std(x)·u the perturbed real images."""
         perturbed_images = losses.perturb_real(
-            real_images, perturbation_noise, scale=self.perturbation_scale
+            real_images, perturbation_noise, scale=self.perturbation_scale,
+            std=ops.std(ops.cast(engine.global_batch(real_images), "float32")),
         )
         return losses.interpolate(ops.cast(real_images, "float32"), perturbed_images, alpha)
 

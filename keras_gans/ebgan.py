@@ -50,6 +50,7 @@ from keras import ops
 
 from keras_gans import cli
 from keras_gans import dcgan
+from keras_gans import engine
 from keras_gans import gan
 from keras_gans import losses
 
@@ -198,7 +199,7 @@ class EBGAN(gan.GAN):
             fake_energy = losses.reconstruction_energy(ops.stop_gradient(fake_images),
                                                        fake_reconstructions)
             return ops.mean(fake_energy) + self.pull_away_weight * losses.pull_away_term(
-                fake_embeddings)
+                engine.global_batch(fake_embeddings))
 
         g_loss = self.minimize(
             generator_loss, self.generator.trainable_variables, self.g_optimizer

@@ -4,10 +4,15 @@ A GAN trains several players (generator, discriminator, encoder, ...) each with 
 optimizer, so its `train_step` cannot be Keras' default one. Model modules subclass `GAN` and
 write one method, `gan_step(data)`, using only `keras.ops`, `keras.random` and the helpers here:
 
-- `self.minimize(loss_fn, variables, optimizer)` computes the gradients of `loss_fn()` with
-  respect to `variables` and applies them with `optimizer`;
-- `self.input_gradients(fn, inputs)` differentiates `sum(fn(inputs))` with respect to `inputs`,
-  for gradient penalties, in a way the outer `minimize` can differentiate again;
+- `self.minimize(loss_fn, variables, optimizer)` computes the gradients of `loss_fn()` (plus
+  the losses of the networks it updates) with respect to `variables` and applies them with
+  `optimizer`; `loss_fn` may also return `(loss, aux)` to hand tensors on to the next step,
+  and `enabled=` skips the whole update at no cost;
+- `self.input_gradients(fn, inputs)` differentiates `sum(fn(inputs))` with respect to `inputs`
+  (a tensor or a structure such as `(images, labels)`), for gradient penalties, in a way the
+  outer `minimize` can differentiate again;
+- `global_batch(tensor)` extends a batch statistic's input to the global batch under
+  `tf.distribute`;
 - `self.seed_generator` is the model's tracked random state;
 - `self.track(name=value, ...)` records the losses shown by the progress bar and the History.
 
@@ -34,9 +39,12 @@ class OptimizerGroup(keras.optimizers.Optimizer):
     """Presents several player optimizers to the Keras trainer as one optimizer.
 
     `fit()` needs `model.optimizer`; on JAX it carries exactly `model.optimizer.variables`
-    through its compiled step. This group owns no slots of its own: its `variables` are the
-    variables of every player optimizer, in a fixed order, and its `iterations` are those of
-    the first player (the one that steps once per batch).
+    through its compiled step. This group owns no slots of its own: its `variables` are its
+    training-step count followed by the variables of every player optimizer, in a fixed order.
+    Its `iterations` count training steps (`GAN.train_step` advances them), however many
+    updates each player makes per step. At the end of `fit()` each player's
+    `finalize_variable_values` runs on its own variables, so a player optimizer with
+    `use_ema=True` swaps in its averaged weights.
 
     Args:
         optimizers: the list of player optimizers.
@@ -45,6 +53,7 @@ class OptimizerGroup(keras.optimizers.Optimizer):
     def __init__(self, optimizers, name="optimizer_group", **kwargs):
         super().__init__(learning_rate=0.0, name=name, **kwargs)
         self.optimizers = list(optimizers)
+        self.player_variables = [[] for _ in self.optimizers]
 
     def build(self, var_list):
         """Marks the group as built: each player optimizer is built on its own variables."""
@@ -52,17 +61,31 @@ class OptimizerGroup(keras.optimizers.Optimizer):
 
     @property
     def variables(self):
-        return [v for optimizer in self.optimizers for v in optimizer.variables]
+        return [self._iterations] + [
+            v for optimizer in self.optimizers for v in optimizer.variables
+        ]
 
     @property
     def iterations(self):
-        return self.optimizers[0].iterations
+        return self._iterations
+
+    def count_step(self):
+        """Advances the training-step count by one."""
+        self._iterations.assign_add(1)
+
+    def finalize_variable_values(self, var_list):
+        """Lets each player optimizer finalize its own variables (EMA weights)."""
+        for optimizer, variables in zip(self.optimizers, self.player_variables):
+            optimizer.finalize_variable_values(variables)
 
     def save_own_variables(self, store):
-        """Saves nothing: each player optimizer is saved under its own attribute name."""
+        """Saves the step count; each player optimizer is saved under its own attribute."""
+        store["iterations"] = self._iterations
 
     def load_own_variables(self, store):
-        """Loads nothing: each player optimizer is restored under its own attribute name."""
+        """Restores the step count (absent from files saved before it was counted)."""
+        if "iterations" in store:
+            self._iterations.assign(store["iterations"])
 
     def get_config(self):
         config = super().get_config()
@@ -126,6 +149,42 @@ def replica_noise(sampler, shape):
     full = sampler((batch * count,) + rest)
     replica = tf.distribute.get_replica_context().replica_id_in_sync_group
     return tf.gather(tf.reshape(full, (count, batch) + rest), replica)
+
+
+def global_batch(tensor):
+    """A per-replica batch extended to the global batch: every replica's rows, in order.
+
+    Batch statistics inside a loss (the relativistic average, the softmax partition, the
+    pull-away term) must see the global batch for data-parallel training to optimize the
+    single-device objective. Under `tf.distribute` this gathers the replicas' rows (the
+    gradient of the global loss reaches each replica's own rows); JAX and PyTorch shard one
+    global batch, so there it returns `tensor` itself. A loss computed on global batches is
+    the same on every replica, and `minimize` still yields the gradient of the global
+    objective.
+    """
+    count = replica_count()
+    if count == 1:
+        return tensor
+    import tensorflow as tf
+
+    # Each replica's rows placed in its own block and summed over replicas, with no gradient
+    # through the collective; the replica's own block carries `count` times its gradient, so
+    # that the engine's 1/count loss scaling and the sum of the replicas' gradients give the
+    # gradient of the global loss, which every replica computes alike.
+    context = tf.distribute.get_replica_context()
+    block = tf.one_hot(context.replica_id_in_sync_group, count, dtype=tensor.dtype)
+    placed = tf.reshape(block, (count,) + (1,) * len(tensor.shape)) * tensor[None]
+    gathered = context.merge_call(_sum_over_replicas, args=(tf.stop_gradient(placed),))
+    own_gradient = count * (placed - tf.stop_gradient(placed))
+    return tf.reshape(tf.stop_gradient(gathered) + own_gradient,
+                      tf.concat([[-1], tf.shape(tensor)[1:]], axis=0))
+
+
+def _sum_over_replicas(strategy, value):
+    """Cross-replica step of `global_batch`: the sum of every replica's `value`."""
+    import tensorflow as tf
+
+    return strategy.extended.reduce_to(tf.distribute.ReduceOp.SUM, value, destinations=value)
 
 
 def replica_mean(value):
@@ -212,7 +271,10 @@ class GAN(keras.Model):
             optimizers[attribute] = optimizer
         self.player_optimizers = optimizers
         kwargs.setdefault("jit_compile", "auto")
-        super().compile(optimizer=OptimizerGroup(optimizers.values()), **kwargs)
+        _refuse_float16(self)
+        group = OptimizerGroup(optimizers.values())
+        group.player_variables = [list(variables) for _, variables in players.values()]
+        super().compile(optimizer=group, **kwargs)
         with self._scope():
             for attribute, (optimizer, variables) in players.items():
                 if not optimizer.built:
@@ -257,11 +319,19 @@ class GAN(keras.Model):
     def metrics(self):
         return list(self.loss_trackers)
 
-    def track(self, **values):
-        """Updates the loss trackers named by the keywords; returns the logs of `fit()`."""
+    def track(self, weights=None, **values):
+        """Updates the loss trackers named by the keywords; returns the logs of `fit()`.
+
+        `weights` optionally maps a name to a sample weight: a value of weight 0 (the loss of
+        a skipped update) does not count in the epoch's mean.
+        """
+        weights = weights or {}
         for tracker in self.loss_trackers:
             if tracker.name in values:
-                tracker.update_state(values[tracker.name])
+                weight = weights.get(tracker.name)
+                if weight is not None:
+                    weight = ops.cast(weight, "float32")
+                tracker.update_state(values[tracker.name], sample_weight=weight)
         return {tracker.name: tracker.result() for tracker in self.loss_trackers}
 
     # ----------------------------------------------------------------------------------------
@@ -575,6 +645,7 @@ class GAN(keras.Model):
                 mapping.extend(zip(variables, values))
             with StatelessScope(state_mapping=mapping) as scope:
                 logs = self.gan_step(_unpack(data))
+                self.optimizer.count_step()
 
             def read(variables, values):
                 new_values = []
@@ -590,7 +661,9 @@ class GAN(keras.Model):
 
         def train_step(self, data):
             """TensorFlow and PyTorch: runs `gan_step` on the batch."""
-            return self.gan_step(_unpack(data))
+            logs = self.gan_step(_unpack(data))
+            self.optimizer.count_step()
+            return logs
 
     def fit(self, x=None, *args, **kwargs):
         """`keras.Model.fit`; `shuffle` defaults to False for data that Keras cannot shuffle.
@@ -601,6 +674,7 @@ class GAN(keras.Model):
         """
         if len(args) < 8 and "shuffle" not in kwargs and not _is_array_data(x):
             kwargs["shuffle"] = False
+        _refuse_float16(self)
         return super().fit(x, *args, **kwargs)
 
     def test_step(self, *args):
@@ -640,6 +714,17 @@ class GAN(keras.Model):
                 state.assign(store[f"seed_state_{index}"])
 
 
+def _refuse_float16(model):
+    """Raises when `model` or one of its layers computes in float16."""
+    policies = [model.dtype_policy] + [
+        layer.dtype_policy for layer in model._flatten_layers(include_self=False)]
+    if any(policy.compute_dtype == "float16" for policy in policies):
+        raise ValueError(
+            "The float16 dtype policy (mixed_float16) needs loss scaling, which GAN.minimize "
+            "does not do: use mixed_bfloat16 or float32 instead."
+        )
+
+
 def _unpack(data):
     """`fit(x)` passes `(x,)` or `x`; `fit(x, y)` passes `(x, y)`. Returns x or (x, y)."""
     if isinstance(data, (tuple, list)):
@@ -674,6 +759,11 @@ def _keep_losses():
     """Replaces `Layer._clear_losses` while the losses of several calls accumulate."""
 
 
+# Networks inside `_losses_of_every_call`, by id, with how many open contexts hold each: the
+# replica threads of `tf.distribute` interleave at collectives inside a loss.
+_ACCUMULATING = {}
+
+
 @contextlib.contextmanager
 def _losses_of_every_call(networks):
     """Makes each of `networks` keep the `add_loss` terms of all its calls in the context.
@@ -683,14 +773,19 @@ def _losses_of_every_call(networks):
     and end the context with no losses.
     """
     for network in networks:
-        network._clear_losses()
-        object.__setattr__(network, "_clear_losses", _keep_losses)
+        if _ACCUMULATING.get(id(network), 0) == 0:
+            network._clear_losses()
+            object.__setattr__(network, "_clear_losses", _keep_losses)
+        _ACCUMULATING[id(network)] = _ACCUMULATING.get(id(network), 0) + 1
     try:
         yield
     finally:
         for network in networks:
-            object.__delattr__(network, "_clear_losses")
-            network._clear_losses()
+            _ACCUMULATING[id(network)] -= 1
+            if _ACCUMULATING[id(network)] == 0:
+                del _ACCUMULATING[id(network)]
+                object.__delattr__(network, "_clear_losses")
+                network._clear_losses()
 
 
 @contextlib.contextmanager

@@ -104,18 +104,18 @@ def compare(extractor, reference, sample_batches_iterable, kid_subsets=100, kid_
         labels: requested labels of conditional samples, or None.
 
     Returns:
-        A dict of floats: "fcd" or "fid", "kid", "kid_std", and extractor-specific scores.
+        A dict of floats: "fcd" or "fid", "kid", "kid_se", and extractor-specific scores.
     """
     real_statistics, _ = reference
     statistics, probabilities = metrics.accumulate(
         extractor, sample_batches_iterable, keep=real_statistics.count)
     distance = "fcd" if extractor.name == "classifier" else "fid"
-    kid, kid_std = metrics.kernel_distance(statistics.features, real_statistics.features,
-                                           num_subsets=kid_subsets, subset_size=kid_subset_size)
+    kid, kid_se = metrics.kernel_distance(statistics.features, real_statistics.features,
+                                          num_subsets=kid_subsets, subset_size=kid_subset_size)
     results = {
         distance: metrics.frechet_distance_between(statistics, real_statistics),
         "kid": kid,
-        "kid_std": kid_std,
+        "kid_se": kid_se,
         "samples": statistics.count,
         "reference_images": real_statistics.count,
     }

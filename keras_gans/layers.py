@@ -10,6 +10,8 @@ in `.keras` files:
 - `AdaIN`: adaptive instance normalization, in its MUNIT and StyleGAN forms.
 """
 
+import math
+
 import keras
 from keras import layers, ops
 
@@ -208,8 +210,9 @@ class SpectralNormalization(layers.Wrapper):
         sigma = uᵀWv,        output = layer computed with W / sigma
 
     u and v are constants for the gradient, which flows through W and sigma. W is taken as a
-    matrix with one row per output channel. u is updated only when `training=True`; at
-    inference v = normalize(Wᵀu) is computed from the stored u (PyTorch also stores v).
+    matrix with one row per output channel. u and v are stored and updated only when
+    `training=True`; inference uses the stored pair, so that it divides by the sigma of the
+    last training call, as PyTorch does (v starts as normalize(Wᵀu)).
 
     Args:
         layer: a `Dense`, `Conv2D`, `Conv2DTranspose` or `Embedding` layer.
@@ -251,6 +254,15 @@ class SpectralNormalization(layers.Wrapper):
         super().build(input_shape)
         rows = self._kernel().shape[_output_axis(self.layer)]
         self.u = self.add_weight(name="u", shape=(rows,), initializer=_unit_normal, trainable=False)
+        columns = math.prod(self._kernel().shape) // rows
+        self.v = self.add_weight(name="v", shape=(columns,), initializer=self._right_vector,
+                                 trainable=False)
+
+    def _right_vector(self, shape, dtype=None):
+        """Initializer of v: normalize(Wᵀu) for the initial kernel and u."""
+        vector = _l2_normalize(ops.matmul(ops.convert_to_tensor(self.u), self._weight_matrix()),
+                               self.epsilon)
+        return ops.cast(vector, dtype or "float32")
 
     def _kernel(self):
         if isinstance(self.layer, layers.Embedding):
@@ -264,15 +276,16 @@ class SpectralNormalization(layers.Wrapper):
         return ops.reshape(ops.moveaxis(kernel, axis, 0), (kernel.shape[axis], -1))
 
     def _singular_vectors(self, matrix, training):
-        """Returns (u, v), after power iterations (and updating u) when training."""
+        """Returns (u, v): the stored pair, or after power iterations that update it."""
         matrix = ops.stop_gradient(matrix)
         u = ops.convert_to_tensor(self.u)
         if not training:
-            return u, _l2_normalize(ops.matmul(u, matrix), self.epsilon)
+            return u, ops.convert_to_tensor(self.v)
         for _ in range(self.power_iterations):
             v = _l2_normalize(ops.matmul(u, matrix), self.epsilon)
             u = _l2_normalize(ops.matmul(matrix, v), self.epsilon)
         self.u.assign(u)
+        self.v.assign(v)
         return u, v
 
     def normalized_kernel(self, training=False):

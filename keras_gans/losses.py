@@ -138,14 +138,16 @@ def wasserstein_divergence_penalty(gradients, power=6.0):
     return ops.mean(ops.power(per_sample_norm(gradients), power))
 
 
-def perturb_real(real, uniform_noise, scale=0.5):
+def perturb_real(real, uniform_noise, scale=0.5, std=None):
     """DRAGAN's perturbed real points x + scale·std(x)·u, u ~ U[0, 1) per element.
 
     The standard deviation is taken over the whole real batch (all samples and pixels), as in
-    the authors' code (Kodali et al., 2017).
+    the authors' code (Kodali et al., 2017); `std` passes it in (the global batch's, under
+    data parallelism).
     """
     real = _float(real)
-    return real + scale * ops.std(real) * uniform_noise
+    std = ops.std(real) if std is None else std
+    return real + scale * std * uniform_noise
 
 
 # ----------------------------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from keras import ops
 
 from keras_gans import cli
 from keras_gans import dcgan
+from keras_gans import engine
 from keras_gans import gan
 from keras_gans import losses
 
@@ -102,14 +103,16 @@ class RelativisticGAN(dcgan.DCGAN):
     def discriminator_objective(self, real_images, real_outputs, fake_outputs):
         """Real images should look more realistic than fakes."""
         return losses.relativistic_discriminator_loss(
-            real_outputs, fake_outputs, kind=self.relativistic_loss)
+            engine.global_batch(real_outputs), engine.global_batch(fake_outputs),
+            kind=self.relativistic_loss)
 
     def generator_objective(self, real_images, fake_outputs):
         """Fresh fakes should look more realistic than the same real images, whose logits the
         updated discriminator computes again (constants for the generator's gradient)."""
         real_outputs = ops.stop_gradient(self.discriminator(real_images, training=True))
         return losses.relativistic_generator_loss(
-            real_outputs, fake_outputs, kind=self.relativistic_loss)
+            engine.global_batch(real_outputs), engine.global_batch(fake_outputs),
+            kind=self.relativistic_loss)
 
     def get_config(self):
         config = super().get_config()

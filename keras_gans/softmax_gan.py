@@ -29,6 +29,7 @@ import keras
 from keras import ops
 
 from keras_gans import cli
+from keras_gans import engine
 from keras_gans import gan
 from keras_gans import losses
 
@@ -94,7 +95,8 @@ class SoftmaxGAN(gan.GAN):
             fake_images = ops.stop_gradient(self.generator(latent, training=True))
             real_energy = self.discriminator(d_real_images, training=True)
             fake_energy = self.discriminator(fake_images, training=True)
-            return losses.softmax_discriminator_loss(real_energy, fake_energy)
+            return losses.softmax_discriminator_loss(engine.global_batch(real_energy),
+                                                     engine.global_batch(fake_energy))
 
         d_loss = self.minimize(
             discriminator_loss, self.discriminator.trainable_variables, self.d_optimizer
@@ -107,7 +109,8 @@ class SoftmaxGAN(gan.GAN):
             fake_images = self.generator(latent, training=True)
             real_energy = self.discriminator(g_real_images, training=True)
             fake_energy = self.discriminator(fake_images, training=True)
-            return losses.softmax_generator_loss(real_energy, fake_energy)
+            return losses.softmax_generator_loss(engine.global_batch(real_energy),
+                                                 engine.global_batch(fake_energy))
 
         g_loss = self.minimize(
             generator_loss, self.generator.trainable_variables, self.g_optimizer

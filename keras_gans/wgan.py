@@ -11,7 +11,8 @@ E[D(x)] − E[D(G(z))] estimates the Wasserstein-1 distance (logged as "wasserst
 after every critic update every critic variable, batch-norm scale and offset included, is
 clipped to [−0.01, 0.01] to keep D Lipschitz. The generator minimizes −E[D(G(z))]. Both use
 RMSprop with learning rate 5e-5 (the paper reports instabilities with momentum optimizers), with
-PyTorch's RMSprop settings of the authors' code (ρ 0.99, ε 1e-8). The critic trains
+the update rule and settings of the authors' PyTorch RMSprop (ρ 0.99, ε 1e-8 added outside the
+square root: `keras_gans.optimizers.RMSprop`). The critic trains
 n_critic = 5 times per generator step, each time on a fresh real batch, and 100 times before
 each of the first 25 generator steps and before every 500th generator step.
 
@@ -41,6 +42,7 @@ import keras
 from keras import ops
 
 from keras_gans import cli
+from keras_gans import optimizers
 from keras_gans import wgan_gp
 
 
@@ -51,7 +53,8 @@ class WGAN(wgan_gp.WassersteinGAN):
     Each training step makes `n_critic` critic updates on E[D(G(z))] − E[D(x)], each on a fresh
     real batch and each followed by clipping every critic variable to [−clip_value,
     clip_value], then one generator update on −E[D(G(z))] when it is the generator's turn
-    (see `critic_warmup`; "g_loss" is logged at every step, also when the update is skipped).
+    (see `critic_warmup`; a skipped update costs nothing, and "g_loss" averages the steps
+    whose update ran).
     When calling `fit()` directly, pass `batch_size = n_critic × 64` (the command line does
     this itself).
 
@@ -164,8 +167,9 @@ class WGAN(wgan_gp.WassersteinGAN):
 
 
 def rmsprop(learning_rate, name):
-    """RMSprop with the settings of the authors' PyTorch code (ρ 0.99, ε 1e-8)."""
-    return keras.optimizers.RMSprop(learning_rate, rho=0.99, epsilon=1e-8, name=name)
+    """RMSprop with the update rule and settings of the authors' PyTorch code (ρ 0.99, ε 1e-8
+    added outside the square root)."""
+    return optimizers.RMSprop(learning_rate, rho=0.99, epsilon=1e-8, name=name)
 
 
 # ------------------------------------------------------------------------------------------

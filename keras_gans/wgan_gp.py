@@ -284,9 +284,10 @@ class WassersteinGAN(gan.GAN):
                                          training=True)
             return losses.wasserstein_generator_loss(self.critic(fake_images, training=True))
 
+        turn = self.generator_turn()
         g_loss = self.minimize(generator_loss, self.generator.trainable_variables,
-                               self.g_optimizer, enabled=self.generator_turn())
-        return self.track(g_loss=g_loss)
+                               self.g_optimizer, enabled=turn)
+        return self.track(g_loss=g_loss, weights={"g_loss": turn})
 
     def get_config(self):
         config = super().get_config()

@@ -389,7 +389,7 @@ def commands_list():
 
 
 def kid(row):
-    return f"{row['kid']:.3g} ± {row['kid_std']:.1g}"
+    return f"{row['kid']:.3g} ± {row['kid_se']:.1g}"
 
 
 def shares(row):

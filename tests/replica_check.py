@@ -7,7 +7,9 @@ the backend starts:
     KERAS_BACKEND=jax XLA_FLAGS=--xla_force_host_platform_device_count=2 \
         python tests/replica_check.py
 
-Prints the largest absolute weight difference and exits 1 when it exceeds the tolerance.
+Checks the plain GAN and the relativistic average GAN, whose losses hold batch statistics (the
+mean logits of the other batch) that must be taken over the global batch. Prints the largest
+absolute weight difference of each and exits 1 when one exceeds the tolerance.
 """
 
 import os
@@ -21,28 +23,29 @@ from keras import layers  # noqa: E402
 
 from keras_gans import engine  # noqa: E402
 from keras_gans import gan  # noqa: E402
+from keras_gans import relativistic_gan  # noqa: E402
 
 GLOBAL_BATCH = 16
 IMAGE_SHAPE = (8, 8, 1)
 
 
-def tiny_gan():
-    """A GAN without batch statistics (per-replica statistics would differ by design)."""
+def tiny_gan(model_class=gan.GAN, **options):
+    """A GAN without batch normalization (per-replica statistics would differ by design)."""
     generator = keras.Sequential(
         [keras.Input((4,)), layers.Dense(32, activation="relu"), layers.Dense(64),
          layers.Activation("tanh"), layers.Reshape(IMAGE_SHAPE)], name="generator")
     discriminator = keras.Sequential(
         [keras.Input(IMAGE_SHAPE), layers.Flatten(), layers.Dense(32), layers.LeakyReLU(0.2),
          layers.Dense(1)], name="discriminator")
-    model = gan.GAN(latent_dim=4, image_shape=IMAGE_SHAPE, generator=generator,
-                    discriminator=discriminator, seed=3)
+    model = model_class(latent_dim=4, image_shape=IMAGE_SHAPE, generator=generator,
+                        discriminator=discriminator, seed=3, **options)
     model.compile(g_optimizer=keras.optimizers.SGD(0.1), d_optimizer=keras.optimizers.SGD(0.1))
     return model
 
 
-def train_one_step(initial_weights, images, strategy):
+def train_one_step(initial_weights, images, strategy, make_model):
     with engine.distribution_scope(strategy):
-        model = tiny_gan()
+        model = make_model()
         model.set_weights(initial_weights)
         model.fit(images, batch_size=GLOBAL_BATCH, epochs=1, shuffle=False, verbose=0)
         return [keras.ops.convert_to_numpy(v) for v in model.trainable_variables]
@@ -64,16 +67,24 @@ def main():
     if devices < 2:
         print(f"only {devices} device: set up 2 host devices first")
         return 1
-    keras.utils.set_random_seed(0)
-    initial_weights = tiny_gan().get_weights()
     images = np.random.default_rng(0).uniform(-1, 1, (GLOBAL_BATCH,) + IMAGE_SHAPE)
     images = images.astype("float32")
-    single = train_one_step(initial_weights, images, "none")
-    replicated = train_one_step(initial_weights, images, "mirrored")
-    moved = max(float(np.abs(a - b).max()) for a, b in zip(single, initial_weights))
-    difference = max(float(np.abs(a - b).max()) for a, b in zip(single, replicated))
-    print(f"devices={devices} weight change={moved:.3g} max difference={difference:.3g}")
-    return 0 if moved > 1e-4 and difference < 1e-5 else 1
+    models = {
+        "gan": tiny_gan,
+        "relativistic_gan": lambda: tiny_gan(relativistic_gan.RelativisticGAN, loss="rasgan"),
+    }
+    failures = 0
+    for name, make_model in models.items():
+        keras.utils.set_random_seed(0)
+        initial_weights = make_model().get_weights()
+        single = train_one_step(initial_weights, images, "none", make_model)
+        replicated = train_one_step(initial_weights, images, "mirrored", make_model)
+        moved = max(float(np.abs(a - b).max()) for a, b in zip(single, initial_weights))
+        difference = max(float(np.abs(a - b).max()) for a, b in zip(single, replicated))
+        print(f"{name}: devices={devices} weight change={moved:.3g} "
+              f"max difference={difference:.3g}")
+        failures += not (moved > 1e-4 and difference < 1e-5)
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":

@@ -72,8 +72,9 @@ def test_optimizer_group_holds_every_player_slot_and_nothing_else():
     model = small_gan()
     group = model.optimizer
     assert isinstance(group, engine.OptimizerGroup)
-    expected = len(model.d_optimizer.variables) + len(model.g_optimizer.variables)
-    assert len(group.variables) == expected
+    # Its own training-step count, then every player's variables.
+    expected = 1 + len(model.d_optimizer.variables) + len(model.g_optimizer.variables)
+    assert len(group.variables) == expected and group.variables[0] is group.iterations
     # Adam: iterations + learning rate + two slots per trainable variable.
     discriminator_count = len(model.discriminator.trainable_variables)
     assert len(model.d_optimizer.variables) == 2 + 2 * discriminator_count

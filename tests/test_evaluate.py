@@ -49,7 +49,7 @@ def test_evaluate_callback_logs_to_history_csv_and_best_checkpoint(tmp_path):
     history = model.fit(images.images, batch_size=16, epochs=2, steps_per_epoch=1, verbose=0,
                         callbacks=[evaluation, best,
                                    keras.callbacks.CSVLogger(str(tmp_path / "metrics.csv"))])
-    for key in ("fcd", "kid", "kid_std", "confident_fraction"):
+    for key in ("fcd", "kid", "kid_se", "confident_fraction"):
         assert np.isnan(history.history[key][0])  # epoch 1: not evaluated
         assert np.isfinite(history.history[key][1])  # epoch 2: evaluated
     assert history.history["fcd"][1] > 0
@@ -84,7 +84,7 @@ def test_training_with_eval_every_logs_fcd_and_keeps_the_best_model(tmp_path):
                        "classifier", "--out", str(tmp_path), "--verbose", "0"]) == 0
     with open(tmp_path / "metrics.csv") as file:
         row = next(csv.DictReader(file))
-    assert float(row["fcd"]) > 0 and float(row["kid_std"]) >= 0
+    assert float(row["fcd"]) > 0 and float(row["kid_se"]) >= 0
     assert (tmp_path / "checkpoints" / "best.keras").exists()
 
 

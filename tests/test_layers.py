@@ -254,6 +254,15 @@ def test_spectral_normalization_inference_keeps_u(case):
 
 
 @pytest.mark.parametrize("case", sorted(SPECTRAL_CASES))
+def test_spectral_normalization_inference_uses_the_last_training_sigma(case):
+    layer, inputs, _, _ = build_spectral(case)
+    training_outputs = to_numpy(layer(inputs, training=True))
+    np.testing.assert_allclose(np.linalg.norm(to_numpy(layer.v)), 1.0, rtol=1e-5)
+    np.testing.assert_allclose(to_numpy(layer(inputs, training=False)), training_outputs,
+                               atol=1e-6)
+
+
+@pytest.mark.parametrize("case", sorted(SPECTRAL_CASES))
 def test_spectral_normalization_converges_to_unit_spectral_norm(case):
     layer, inputs, output_axis, forward = build_spectral(case, power_iterations=50)
     for _ in range(4):
@@ -282,7 +291,7 @@ def test_spectral_normalization_output_shapes(wrapped, input_shape):
     outputs = layer(inputs, training=True)
     assert tuple(outputs.shape) == tuple(wrapped(inputs).shape)
     assert tuple(layer.compute_output_shape(input_shape)) == tuple(outputs.shape)
-    assert [weight.name for weight in layer.non_trainable_weights] == ["u"]
+    assert [weight.name for weight in layer.non_trainable_weights] == ["u", "v"]
 
 
 def test_spectral_normalization_gradient_reaches_raw_kernel():
@@ -328,15 +337,18 @@ def test_spectral_normalization_save_and_load(tmp_path):
     model = keras.Model(images, logits)
     batch = random_array(3, 6, 6, 2)
     model(batch, training=True)  # moves u away from its initial value
+    training_outputs = to_numpy(model(batch, training=True))
 
     path = tmp_path / "model.keras"
     model.save(path)
     loaded = keras.models.load_model(path)
     np.testing.assert_array_equal(to_numpy(loaded(batch)), to_numpy(model(batch)))
+    np.testing.assert_allclose(to_numpy(loaded(batch)), training_outputs, atol=1e-6)
     for original, restored in zip(model.layers[1:], loaded.layers[1:]):
         if isinstance(original, SpectralNormalization):
             assert restored.power_iterations == original.power_iterations
             np.testing.assert_array_equal(to_numpy(restored.u), to_numpy(original.u))
+            np.testing.assert_array_equal(to_numpy(restored.v), to_numpy(original.v))
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ import keras
 import numpy as np
 import pytest
 
+from keras_gans import optimizers
 from keras_gans import wgan
 
 from model_checks import assert_generates, assert_keras_round_trip, assert_trains_one_step
@@ -129,9 +130,45 @@ def test_paper_optimizer_defaults():
     model.compile()
     assert model.n_critic == 5 and model.clip_value == 0.01 and model.critic_warmup
     for optimizer in (model.g_optimizer, model.d_optimizer):
-        assert isinstance(optimizer, keras.optimizers.RMSprop)
+        assert isinstance(optimizer, optimizers.RMSprop)
         assert float(optimizer.learning_rate) == pytest.approx(5e-5)
         assert optimizer.momentum == 0.0
+
+
+def torch_rmsprop(parameter, gradients, learning_rate, alpha=0.99, epsilon=1e-8, momentum=0.0,
+                  centered=False):
+    """NumPy transcription of torch.optim.RMSprop's update, ε outside the square root."""
+    square_average = np.zeros_like(parameter)
+    gradient_average = np.zeros_like(parameter)
+    buffer = np.zeros_like(parameter)
+    for gradient in gradients:
+        square_average = alpha * square_average + (1 - alpha) * gradient**2
+        average = square_average
+        if centered:
+            gradient_average = alpha * gradient_average + (1 - alpha) * gradient
+            average = square_average - gradient_average**2
+        step = gradient / (np.sqrt(average) + epsilon)
+        if momentum > 0:
+            buffer = momentum * buffer + step
+            step = buffer
+        parameter = parameter - learning_rate * step
+    return parameter
+
+
+@pytest.mark.parametrize("options", [{}, {"momentum": 0.5, "centered": True}])
+def test_rmsprop_matches_pytorch_epsilon_semantics(options):
+    rng = np.random.default_rng(0)
+    start = rng.normal(size=(5,))
+    # Tiny gradients, where ε inside or outside the square root makes the difference.
+    gradients = [rng.normal(size=(5,)) * 1e-6 for _ in range(3)]
+    variable = keras.Variable(start.astype("float32"))
+    optimizer = optimizers.RMSprop(0.01, rho=0.99, epsilon=1e-8, **options)
+    for gradient in gradients:
+        optimizer.apply([keras.ops.convert_to_tensor(gradient.astype("float32"))], [variable])
+    expected = torch_rmsprop(start, gradients, 0.01, epsilon=1e-8, **options)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(variable), expected, rtol=1e-5)
+    restored = keras.optimizers.deserialize(keras.optimizers.serialize(optimizer))
+    assert type(restored) is optimizers.RMSprop and restored.epsilon == 1e-8
 
 
 def test_bad_settings_are_refused():
