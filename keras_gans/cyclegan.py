@@ -150,6 +150,7 @@ class CycleGAN(engine.GAN):
     """
 
     loss_names = ("d_loss", "g_loss", "g_gan_loss", "cycle_loss", "identity_loss")
+    network_arguments = ("generator_ab", "generator_ba", "discriminator_a", "discriminator_b")
 
     def __init__(self, image_shape_a=(256, 256, 3), image_shape_b=None, cycle_weight=10.0,
                  identity_weight=0.5, filters=64, discriminator_filters=64, residual_blocks=None,
@@ -291,19 +292,7 @@ class CycleGAN(engine.GAN):
             discriminator_layers=self.discriminator_layers,
             pool_size=self.pool_size,
         )
-        for name in NETWORKS:
-            config[name] = keras.saving.serialize_keras_object(getattr(self, name))
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        for name in NETWORKS:
-            config[name] = keras.saving.deserialize_keras_object(config[name])
-        return cls(**config)
-
-
-NETWORKS = ("generator_ab", "generator_ba", "discriminator_a", "discriminator_b")
 
 
 # ------------------------------------------------------------------------------------------

@@ -94,6 +94,7 @@ class GAN(engine.GAN):
     """
 
     loss_names = ("d_loss", "g_loss")
+    network_arguments = ("generator", "discriminator")
 
     def __init__(
         self,
@@ -187,19 +188,10 @@ class GAN(engine.GAN):
         config.update(
             latent_dim=self.latent_dim,
             image_shape=list(self.image_shape),
-            generator=keras.saving.serialize_keras_object(self.generator),
-            discriminator=keras.saving.serialize_keras_object(self.discriminator),
         )
         if self.generator_loss is not None:
             config["generator_loss"] = self.generator_loss
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        for key in ("generator", "discriminator"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)
 
 
 # ------------------------------------------------------------------------------------------

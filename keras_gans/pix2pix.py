@@ -190,6 +190,7 @@ class Pix2Pix(engine.GAN):
     """
 
     loss_names = ("d_loss", "g_loss", "g_gan_loss", "g_l1_loss")
+    network_arguments = ("generator", "discriminator")
 
     def __init__(self, image_shape=(256, 256, 3), target_shape=None, l1_weight=100.0,
                  filters=64, discriminator_filters=64, discriminator_layers=None,
@@ -284,17 +285,8 @@ class Pix2Pix(engine.GAN):
             discriminator_filters=self.discriminator_filters,
             discriminator_layers=self.discriminator_layers,
             dropout_blocks=self.dropout_blocks,
-            generator=keras.saving.serialize_keras_object(self.generator),
-            discriminator=keras.saving.serialize_keras_object(self.discriminator),
         )
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        for key in ("generator", "discriminator"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)
 
 
 # ------------------------------------------------------------------------------------------

@@ -491,8 +491,23 @@ class GAN(keras.Model):
     # ----------------------------------------------------------------------------------------
     # Serialization
     # ----------------------------------------------------------------------------------------
+    # Constructor arguments that take prebuilt sub-networks: `get_config` serializes them and
+    # `from_config` rebuilds them.
+    network_arguments = ()
+
     def get_config(self):
-        return {"seed": self.seed, "name": self.name}
+        config = {"seed": self.seed, "name": self.name}
+        for name in self.network_arguments:
+            config[name] = keras.saving.serialize_keras_object(getattr(self, name))
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for name in cls.network_arguments:
+            if name in config:
+                config[name] = keras.saving.deserialize_keras_object(config[name])
+        return cls(**config)
 
     def _seed_states(self):
         """State variables of every seed generator of the model and its layers (e.g. Dropout)."""
