@@ -1,0 +1,134 @@
+"""The command line shared by every model: `python -m keras_gans.<model> [sample|translate]`.
+
+Each model module's `main()` calls `run()` with its builders and paper defaults. Training writes
+everything under `--out` (default `runs/<model>/`):
+
+    run.json               marks the folder as a keras_gans run of this model
+    config.json            every setting used, the backend and the data's image shape
+    samples/epoch_0001.png a sample grid after every epoch: fixed noise, or for translation
+                           models held-out inputs beside their outputs (and targets)
+    checkpoints/           model.keras (networks, optimizers, random state) and state.json
+    metrics.csv            the losses of every epoch
+    logs/                  TensorBoard logs (when TensorFlow is installed)
+
+Every flag, the data, the model and `--out` are checked before anything is written, and each
+mistake stops the command with one sentence and exit code 2. `--resume` continues the run in
+`--out` with the settings it was started with; `--overwrite` replaces a previous run only once
+the new one has saved its first checkpoint, and never deletes a folder holding files that no run
+writes (see `keras_gans.runs`). `python -m keras_gans.<model> sample --checkpoint
+runs/<model>/checkpoints/model.keras` draws a grid from a saved model; translation models
+(pix2pix, CycleGAN) have `translate --checkpoint ... --input photos/ --output out/` instead
+(see `keras_gans.translate`).
+"""
+
+import sys
+
+import keras_gans
+from keras_gans import callbacks as gan_callbacks
+from keras_gans import data as gan_data
+from keras_gans import runs
+from keras_gans import translate
+from keras_gans.cli.data import (
+    check_same_data,
+    data_shapes,
+    held_out_examples,
+    load_images,
+    load_training_data,
+    open_translation_data,
+    training_batches,
+    translation_grid_inputs,
+    translation_options,
+)
+from keras_gans.cli.parsing import (
+    OFFLINE_DATASET,
+    HelpFormatter,
+    Parser,
+    UsageError,
+    add_decay_argument,
+    add_translation_data_arguments,
+    build_parser,
+    build_sample_parser,
+    build_translate_parser,
+    check_generates,
+    check_translates,
+    flag_names,
+    given_flags,
+    integer,
+    module_parser,
+    number,
+    parse_arguments,
+    translates,
+)
+from keras_gans.cli.training import (
+    FinishReplacement,
+    apply_smoke_settings,
+    build_or_load,
+    describe_os_error,
+    linear_decay,
+    make_callbacks,
+    make_evaluation_callbacks,
+    nan_advice,
+    resume_settings,
+    sample,
+    train,
+    write_config,
+)
+
+__all__ = [
+    "OFFLINE_DATASET", "FinishReplacement", "HelpFormatter", "Parser", "UsageError",
+    "add_decay_argument", "add_translation_data_arguments", "apply_smoke_settings",
+    "build_or_load", "build_parser", "build_sample_parser", "build_translate_parser",
+    "check_generates", "check_same_data", "check_translates", "data_shapes",
+    "describe_os_error", "flag_names", "given_flags", "held_out_examples", "integer",
+    "linear_decay", "load_images", "load_training_data", "make_callbacks",
+    "make_evaluation_callbacks", "module_parser", "nan_advice", "number",
+    "open_translation_data", "parse_arguments", "resume_settings", "run", "sample", "train",
+    "training_batches", "translates", "translation_grid_inputs", "translation_options",
+    "write_config",
+]
+
+
+def run(model_name, argv=None):
+    """Parses `argv` and trains the model `model_name`, samples from it (`sample`) or
+    translates images with it (`translate`); returns an exit code.
+
+    The model module `keras_gans.<model_name>` provides:
+
+    - `DEFAULTS`: its defaults for the shared flags (dataset, batch_size, epochs, ...);
+    - `add_arguments(group)`: adds its own flags, numeric ones typed with `integer()` or
+      `number()` so that they are checked when parsed;
+    - `build_model(args, image_shape)`: the model; may raise ValueError for settings the
+      networks cannot take (the message is shown as is); translation models take
+      `build_model(args, image_shape, target_shape)`;
+    - optionally `DATA_KIND`: "paired" (pix2pix) or "unpaired" (CycleGAN) for (A, B) data;
+      such models get `--direction`, `--load-size` and `--no-flip`, sample grids of held-out
+      rows and the `translate` subcommand instead of `sample`;
+    - `compile_model(model, args, **options)`: compiles it with this run's settings;
+    - optionally `model_callbacks(args)`: the model's own callbacks (such as BEGAN's learning
+      rate halving); they run before the checkpoint at the end of every epoch.
+
+    Exit codes: 0 done, 1 training stopped (NaN loss, full disk), 2 a mistake in the input.
+    """
+    module = keras_gans.get_module(model_name)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if argv[:1] == ["sample"]:
+            check_generates(model_name, module)
+            return sample(model_name, build_sample_parser(model_name).parse_args(argv[1:]))
+        if argv[:1] == ["translate"]:
+            check_translates(model_name, module)
+            return translate.run(build_translate_parser(model_name, module).parse_args(argv[1:]))
+        args = parse_arguments(model_name, argv)
+        return train(model_name, args, module, given_flags(model_name, argv))
+    except SystemExit as exit:  # --help, or a flag refused when parsed (its sentence is out)
+        return exit.code
+    except gan_callbacks.TrainingError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except (UsageError, gan_data.DataError, runs.RunFolderError,
+            keras_gans.CheckpointError, translate.TranslateError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"error: {describe_os_error(error)}", file=sys.stderr)
+        return 1

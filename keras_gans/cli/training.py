@@ -1,0 +1,267 @@
+"""Training and sampling from the command line: the run folder, callbacks, the model, fit()."""
+
+import json
+import os
+import sys
+import time
+
+import keras
+
+import keras_gans
+from keras_gans import callbacks as gan_callbacks
+from keras_gans import data as gan_data
+from keras_gans import engine
+from keras_gans import runs
+from keras_gans.cli.data import (check_same_data, data_shapes, load_training_data,
+                                 training_batches, translation_grid_inputs)
+from keras_gans.cli.parsing import UsageError, flag_names, translates
+
+
+def describe_os_error(error, checkpoints=None):
+    """One sentence for a failed write (a full disk, a folder that became read-only, ...).
+
+    With the run's checkpoint folder, the sentence also says which checkpoint is kept.
+    """
+    where = f" {error.filename}" if error.filename else ""
+    sentence = (f"Writing{where} failed ({error.strerror or error}): free disk space or fix the "
+                "folder's permissions")
+    if checkpoints is None:
+        return sentence + "."
+    resumable = gan_callbacks.resume_state(checkpoints)
+    if resumable is None:
+        return sentence + "; no checkpoint was saved, so start the run again."
+    return (sentence + f"; the checkpoint of epoch {resumable[1]['epoch']} is kept, and "
+            "--resume continues from it.")
+
+
+def apply_smoke_settings(args):
+    """`--smoke`: one epoch of two small steps on 64 images (batches of 8, so that models
+    taking several real batches per step, such as WGAN's 5 critic batches, still fit)."""
+    if args.smoke:
+        args.epochs = 1
+        args.steps_per_epoch = 2
+        args.batch_size = min(args.batch_size, 8)
+        args.limit = min(args.limit or 64, 64)
+    return args
+
+
+def resume_settings(model_name, args, folder, given):
+    """Sets `args` to the settings of the run in `folder`, with the flags given again checked.
+
+    Returns:
+        `(state, saved)`: the checkpoint's state and the settings of the run's last segment.
+    """
+    resumable = gan_callbacks.resume_state(folder.checkpoints)
+    if resumable is None:
+        raise UsageError(f"The run in {args.out} saved no checkpoint to resume: start it again "
+                         "with --overwrite.")
+    try:
+        saved = dict(runs.segment_configs(folder.path)[-1])
+    except (OSError, ValueError) as error:
+        raise UsageError(f"The settings of the run in {args.out} could not be read ({error}): "
+                         "start a new run in another --out.") from None
+    # A size or channel count given again is compared with what the run trained on.
+    compared = dict(saved)
+    height, width, channels = saved.get("image_shape") or [None, None, None]
+    if saved.get("image_size") is None and height == width:
+        compared["image_size"] = height
+    if saved.get("channels") is None:
+        compared["channels"] = channels
+    settings = runs.resumed_settings(compared, given, flag_names(model_name))
+    for dest, value in settings.items():
+        setattr(args, dest, saved[dest] if dest in ("image_size", "channels") else value)
+    args.resume, args.overwrite = True, False
+    return resumable, saved
+
+
+def make_evaluation_callbacks(args, image_shape):
+    """The Evaluate callback and a best-model checkpoint, when `--eval-every` asks for them.
+
+    Loads the held-out images and the feature extractor, so that a missing piece stops the
+    command before training.
+    """
+    from keras_gans import evaluate
+
+    if args.eval_every <= 0:
+        return []
+    features = args.eval_features or evaluate.default_features(args.dataset)
+    try:
+        evaluate.check_features(features, image_shape, flag="--eval-features")
+        extractor = evaluate.make_extractor(features, args.inception_weights)
+    except (FileNotFoundError, RuntimeError, evaluate.EvaluationError) as error:
+        raise UsageError(str(error)) from error
+    try:
+        real = gan_data.load(args.dataset, data_dir=args.data_dir, split="test",
+                             image_size=args.image_size, channels=args.channels,
+                             limit=args.eval_count, seed=args.seed)
+    except gan_data.DataError:  # no held-out split (e.g. an image folder): use training images
+        real = load_training_data(args, args.dataset)
+    count = 64 if args.smoke else args.eval_count
+    images = real.examples(count) if isinstance(real, gan_data.ImageStream) else real.images
+    evaluation = gan_callbacks.Evaluate(images[:count], extractor, every=args.eval_every,
+                                        count=count, seed=args.seed)
+    best = keras.callbacks.ModelCheckpoint(
+        os.path.join(args.out, "checkpoints", "best.keras"), monitor=evaluation.keys()[0],
+        mode="min", save_best_only=True)
+    return [evaluation, best]
+
+
+def linear_decay(args):
+    """The papers' schedule as a callback: constant rates, then linear decay to 0 over the
+    last `--decay-epochs` (half of `--epochs` by default), from `--g-lr` and `--d-lr`."""
+    decay_epochs = args.epochs // 2 if args.decay_epochs is None else args.decay_epochs
+    if decay_epochs > args.epochs:
+        raise UsageError(f"--decay-epochs {decay_epochs} is more than --epochs {args.epochs}: "
+                         f"pass at most {args.epochs}.")
+    base_rates = {"g_optimizer": args.g_lr, "d_optimizer": args.d_lr}
+    return [gan_callbacks.LinearDecay(args.epochs - decay_epochs, decay_epochs, base_rates)]
+
+
+def nan_advice(args):
+    """What to do about a NaN loss, naming this model's learning-rate flags and values."""
+    rates = " ".join(f"--{dest.replace('_', '-')} {value:g}" for dest, value in vars(args).items()
+                     if dest.endswith("_lr") and isinstance(value, float))
+    return (f"lower the learning rates (now {rates}) in a new run, or check the data for NaN or "
+            "infinite values")
+
+
+class FinishReplacement(keras.callbacks.Callback):
+    """Deletes the run that `--overwrite` replaces, once the new run has a checkpoint."""
+
+    def __init__(self, folder):
+        super().__init__()
+        self.folder = folder
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.folder.finish_replacement()
+
+
+def make_callbacks(args, folder, previous_state=None, model_callbacks=(), evaluation=(),
+                   grid_inputs=None):
+    """The NaN guard, the model's own callbacks (run before the checkpoint, so that what they
+    change is saved), evaluation, sample grids (of `grid_inputs`, or of the model's seeded
+    noise), checkpoints, CSV metrics, TensorBoard logs."""
+    callbacks = [gan_callbacks.StopOnNaN(advice=nan_advice(args),
+                                         checkpoint_directory=folder.checkpoints)]
+    callbacks += list(model_callbacks) + list(evaluation)
+    if args.sample_every > 0:
+        callbacks.append(gan_callbacks.SampleGrid(
+            os.path.join(folder.path, "samples"), count=16 if args.smoke else 64,
+            every=args.sample_every, seed=args.seed, inputs=grid_inputs))
+    callbacks += [
+        gan_callbacks.Checkpoint(folder.checkpoints,
+                                 elapsed_seconds=(previous_state or {}).get("training_seconds", 0)),
+        FinishReplacement(folder),
+        keras.callbacks.CSVLogger(os.path.join(folder.path, "metrics.csv"),
+                                  append=previous_state is not None),
+    ]
+    try:
+        import tensorboard  # noqa: F401
+        import tensorflow  # noqa: F401
+
+        callbacks.append(
+            keras.callbacks.TensorBoard(os.path.join(folder.path, "logs"), write_graph=False)
+        )
+    except ImportError:
+        pass
+    return callbacks
+
+
+def write_config(args, model_name, data, initial_epoch):
+    """Writes every setting of the run to `config.json` (a new file per resumed segment)."""
+    config = dict(vars(args))
+    config.update(
+        model=model_name,
+        backend=keras.backend.backend(),
+        keras_version=keras.__version__,
+        image_shape=list(data.image_shape),
+        data_shapes=[list(shape) for shape in data_shapes(data)],
+        training_images=len(data),
+        initial_epoch=initial_epoch,
+        started=time.strftime("%Y-%m-%d %H:%M:%S"),
+    )
+    name = "config.json" if initial_epoch == 0 else f"config_resume_{initial_epoch:04d}.json"
+    with open(os.path.join(args.out, name), "w") as file:
+        json.dump(config, file, indent=2)
+
+
+def build_or_load(module, args, shapes, resumable):
+    """The model to train: the checkpoint's when resuming, else a new compiled one, built for
+    the data's `shapes` (see `data_shapes`)."""
+    if resumable is not None:
+        model_path, state = resumable
+        if state["epoch"] >= args.epochs:
+            done = f"{state['epoch']} epoch" + ("s" if state["epoch"] > 1 else "")
+            raise UsageError(f"The run in {args.out} already trained {done}: pass a larger "
+                             "--epochs to continue it.")
+        return keras_gans.load_gan(model_path), state["epoch"]
+    try:
+        model = module.build_model(args, *shapes)
+    except ValueError as error:
+        raise UsageError(str(error)) from error
+    jit_compile = {"auto": "auto", "true": True, "false": False}[args.jit_compile]
+    module.compile_model(model, args, jit_compile=jit_compile)
+    return model, 0
+
+
+def train(model_name, args, module, given=None):
+    """Trains the model of `module` as the parsed `args` say; returns 0 on success.
+
+    Everything is checked first (the run folder, the data, the evaluation's needs, the model);
+    the folder is written only when training is about to start.
+    """
+    folder = runs.RunFolder(args.out, model_name, resume=args.resume, overwrite=args.overwrite)
+    resumable = saved = None
+    if args.resume:
+        resumable, saved = resume_settings(model_name, args, folder, given or {})
+    else:
+        apply_smoke_settings(args)
+    data = load_training_data(args, module)
+    if saved is not None:
+        check_same_data(args, data, saved)
+    if translates(module) and args.eval_every > 0:
+        raise UsageError(f"--eval-every compares samples from noise with real images, which "
+                         f"{model_name} does not draw: leave it out, and measure a saved model "
+                         "with scripts/results.py evaluate.")
+    evaluation = make_evaluation_callbacks(args, data.image_shape)
+    grid_inputs = translation_grid_inputs(args, module) if args.sample_every > 0 else None
+    model_callbacks = module.model_callbacks(args) if hasattr(module, "model_callbacks") else []
+    engine.set_mixed_precision(args.mixed_precision)
+    keras.utils.set_random_seed(args.seed)
+    with engine.distribution_scope(args.strategy):
+        model, initial_epoch = build_or_load(module, args, data_shapes(data), resumable)
+        inputs, fit_options = training_batches(data, args, initial_epoch,
+                                               model.real_batches_per_step)
+        callbacks = make_callbacks(args, folder, resumable and resumable[1], model_callbacks,
+                                   evaluation, grid_inputs) + fit_options.pop("callbacks", [])
+        folder.start()
+        try:
+            write_config(args, model_name, data, initial_epoch)
+            model.fit(inputs, epochs=args.epochs, initial_epoch=initial_epoch,
+                      callbacks=callbacks, verbose=args.verbose, **fit_options)
+        except BaseException as error:
+            note = folder.abandon()
+            if note:
+                print(f"note: {note}", file=sys.stderr)
+            if isinstance(error, OSError):
+                raise gan_callbacks.TrainingError(
+                    describe_os_error(error, folder.checkpoints)) from None
+            raise
+    print(f"Finished {model_name}: samples, checkpoints and metrics are in {args.out}")
+    return 0
+
+
+def sample(model_name, args):
+    """Draws `--count` samples from `--checkpoint` into the PNG grid `--output`."""
+    if os.path.exists(args.output) and not args.overwrite:
+        raise UsageError(
+            f"{args.output} already exists: pass --overwrite to replace it, or choose another "
+            "--output."
+        )
+    runs.check_writable(os.path.dirname(os.path.abspath(args.output)), flag="--output")
+    model = keras_gans.load_gan(args.checkpoint, flag="--checkpoint")
+    images = model(model.sample_inputs(args.count, seed=args.seed), training=False)
+    gan_callbacks.save_image_grid(keras.ops.convert_to_numpy(images), args.output)
+    print(f"Wrote {args.count} samples of {type(model).__name__} ({args.checkpoint}) to "
+          f"{args.output}")
+    return 0
