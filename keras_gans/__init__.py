@@ -48,6 +48,10 @@ MODELS = {
     "RaLSGAN and RaHinge losses on DCGAN networks.",
     "softmax_gan": "Softmax GAN (Lin, 2017): one softmax over each batch's real and fake "
     "energies; MLP networks.",
+    "pix2pix": "pix2pix (Isola et al., 2017): paired image-to-image translation with a U-Net "
+    "generator, a PatchGAN and an L1 term.",
+    "cyclegan": "CycleGAN (Zhu et al., 2017): unpaired translation between two collections with "
+    "cycle-consistent ResNet generators, PatchGANs and image pools.",
 }
 
 
