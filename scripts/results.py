@@ -403,14 +403,38 @@ def speed_table():
     for path in sorted(glob.glob(os.path.join(ROOT, "docs", "benchmarks", "*.json"))):
         with open(path) as file:
             row = json.load(file)
-        if "images_per_second" not in row:
-            continue
+        if "images_per_second" not in row or "step_flops" in row:
+            continue  # image-to-image rows are in translation_speed_table
         lines.append(
             f"| {row['model']} {'×'.join(map(str, row['image_shape']))} | {row['backend']} | "
             f"{row['device']} | {row['batch_size']} | {row['input']} | "
             f"{row['images_per_second']:,.0f} | {row['step_time_ms']:.0f} | "
             f"{row['peak_memory_mb']:,.0f} MB ({row['peak_memory_kind']}) | {row['date']} | "
             f"`{row['command']}` |")
+    return "\n".join(lines)
+
+
+def translation_speed_table():
+    """The image-to-image benchmark rows, this library's beside the PyTorch peer's, with the
+    model TFLOP/s achieved (FLOPs counted from the layers by scripts/flops.py)."""
+    lines = ["| model | implementation | device | batch | image | images/s | step (s) | "
+             "model TFLOP/s | date | command |", "|---|---|---|---|---|---|---|---|---|---|"]
+    paths = sorted(glob.glob(os.path.join(ROOT, "docs", "benchmarks", "*.json")))
+    for path in paths:
+        with open(path) as file:
+            row = json.load(file)
+        if "step_flops" not in row:
+            continue
+        if "peer" in row:
+            implementation, step = f"PyTorch {row['torch']}, eager (peer)", row["step_time_mean_s"]
+            size = row["image_size"]
+        else:
+            implementation = f"keras_gans, Keras {row['keras']} on {row['backend']}"
+            step, size = row["step_time_ms"] / 1000, row["image_shape"][0]
+        lines.append(
+            f"| {row['model']} | {implementation} | {row['device']} | {row['batch_size']} | "
+            f"{size}×{size} | {row['images_per_second']:,.2f} | {step:.2f} | "
+            f"{row['tflops_per_second']:.3f} | {row.get('date', '–')} | `{row['command']}` |")
     return "\n".join(lines)
 
 
@@ -498,7 +522,8 @@ def render():
     replace_between_markers(RESULTS_PAGE, (("quality", quality_table()),
                                            ("translation", translation_table()),
                                            ("commands", commands_list()),
-                                           ("speed", speed_table())))
+                                           ("speed", speed_table()),
+                                           ("translation-speed", translation_speed_table())))
     replace_between_markers(os.path.join(ROOT, "README.md"), (("models", models_table()),))
     return 0
 
