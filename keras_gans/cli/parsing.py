@@ -137,8 +137,9 @@ def build_parser(model_name, defaults, add_arguments=None, data_kind=None):
                           help="epochs to train in all (a resumed run continues up to this)")
     training.add_argument("--steps-per-epoch", type=integer(at_least=1), default=None,
                           help="batches per epoch (default: one pass over the data)")
-    training.add_argument("--latent-dim", type=integer(at_least=1),
-                          default=defaults.get("latent_dim", 100), help="size of the noise z")
+    if data_kind is None:  # translation models draw no noise vector
+        training.add_argument("--latent-dim", type=integer(at_least=1),
+                              default=defaults.get("latent_dim", 100), help="size of the noise z")
     training.add_argument("--g-lr", type=number(above=0), default=defaults.get("g_lr", 2e-4),
                           help="generator learning rate")
     training.add_argument("--d-lr", type=number(above=0), default=defaults.get("d_lr", 2e-4),
