@@ -7,20 +7,9 @@ import pytest
 
 from keras_gans import cyclegan
 
-from conftest import BACKEND
 from model_checks import as_json
-from translation_checks import fit_pairs, pytorch_transposed_reach, random_pairs
-from translation_checks import transposed_reach
-
-
-# Building 50 M weights costs a minute of compilation on JAX's CPU backend; the layer sizes do
-# not depend on the backend, so they are counted on the others.
-ARCHITECTURE_ONCE = pytest.mark.skipif(BACKEND == "jax", reason="sizes are counted on "
-                                       "TensorFlow and PyTorch")
-
-
-def trainable_count(network):
-    return int(sum(np.prod(weight.shape) for weight in network.trainable_weights))
+from translation_checks import ARCHITECTURE_ONCE, fit_pairs, pytorch_transposed_reach, random_pairs
+from translation_checks import trainable_count, transposed_reach
 
 
 @ARCHITECTURE_ONCE

@@ -2,6 +2,19 @@
 
 import keras
 import numpy as np
+import pytest
+
+from conftest import BACKEND
+
+# Building 50 M weights costs a minute of compilation on JAX's CPU backend; the layer sizes do
+# not depend on the backend, so they are counted on the others.
+ARCHITECTURE_ONCE = pytest.mark.skipif(BACKEND == "jax", reason="sizes are counted on "
+                                       "TensorFlow and PyTorch")
+
+
+def trainable_count(network):
+    """Trainable parameters, as PyTorch counts them (no batch-norm moving statistics)."""
+    return int(sum(np.prod(weight.shape) for weight in network.trainable_weights))
 
 
 def random_pairs(count, size, channels_a, channels_b, seed=0):
