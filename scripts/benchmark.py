@@ -252,11 +252,23 @@ def trainable_parameters(network):
     return sum(int(np.prod(weight.shape)) for weight in network.trainable_weights)
 
 
+def static_copy(network, image_shape):
+    """`network`, or for a network that takes any image size, a copy (same layers, fresh
+    weights) built for `image_shape`, whose layer shapes the FLOP count can read."""
+    import keras
+
+    if all(None not in tuple(tensor.shape[1:]) for tensor in network.inputs):
+        return network
+    inputs = [keras.Input((*image_shape[:2], tensor.shape[-1])) for tensor in network.inputs]
+    return keras.models.clone_model(network, input_tensors=inputs if len(inputs) > 1 else inputs[0])
+
+
 def model_flops(model, name, image_shape, batch_size, step_seconds):
     """Parameters, forward FLOPs, training-step FLOPs and TFLOP/s of an image-to-image model."""
     import flops
 
-    networks = {attribute: getattr(model, attribute) for attribute in NETWORK_EVALUATIONS[name]}
+    networks = {attribute: static_copy(getattr(model, attribute), image_shape)
+                for attribute in NETWORK_EVALUATIONS[name]}
     parameters = {attribute: trainable_parameters(network)
                   for attribute, network in networks.items()}
     evaluations = [(networks[attribute], count)
