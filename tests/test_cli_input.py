@@ -20,8 +20,8 @@ MODELS = list(keras_gans.MODELS)
 
 
 def model_parser(name):
-    module = keras_gans.get_module(name)
-    return cli.build_parser(name, module.DEFAULTS, module.add_arguments)
+    """The training parser of a model, as its command line builds it."""
+    return cli.module_parser(name)
 
 
 def numeric_actions(parser):
