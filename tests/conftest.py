@@ -3,8 +3,16 @@
 import importlib.util
 import os
 import pathlib
+import tempfile
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# On JAX, compiled programs are kept on disk for the whole session, its xdist workers and the
+# command lines the tests start: many tests train the same tiny networks, and each distinct
+# program is then compiled once. The cache is keyed by the program and the JAX version.
+os.environ.setdefault("JAX_COMPILATION_CACHE_DIR",
+                      os.path.join(tempfile.gettempdir(), "keras_gans_test_jax_cache"))
+os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
+os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "0")
 
 import keras  # noqa: E402
 import pytest  # noqa: E402
