@@ -56,7 +56,7 @@ TASKS = {
 TRANSLATION_TASKS = {
     "pix2pix": dict(dataset="mnist_edges", epochs=2,
                     options=["--batch-size", "16", "--filters", "32"]),
-    "cyclegan": dict(dataset="mnist_color", epochs=4,
+    "cyclegan": dict(dataset="mnist_color", epochs=8,
                      options=["--batch-size", "4", "--filters", "32", "--steps-per-epoch",
                               "250"]),
 }
