@@ -47,6 +47,6 @@ def assert_same_training_state(left_path, right_path):
     expected = left.variables + left.optimizer.variables
     actual = right.variables + right.optimizer.variables
     assert len(expected) == len(actual)
-    for one, other in zip(expected, actual):
+    for one, other in zip(expected, actual, strict=True):
         np.testing.assert_allclose(keras.ops.convert_to_numpy(one),
                                    keras.ops.convert_to_numpy(other), rtol=1e-5, atol=1e-6)

@@ -1,5 +1,6 @@
 """Shared test settings: quiet TensorFlow, the shared MNIST folder, small models."""
 
+import importlib
 import importlib.util
 import os
 import pathlib
@@ -22,20 +23,50 @@ SCRIPTS_DIR = pathlib.Path(__file__).resolve().parents[1] / "scripts"
 BACKEND = keras.backend.backend()
 
 
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def missing(reason):
+    """Skips a test whose input is absent, except under `CI=true`, where it fails: CI must
+    provide every input, so that no check is dropped without a red run."""
+    if IN_CI:
+        pytest.fail(f"{reason}, and CI=true requires it", pytrace=False)
+    pytest.skip(reason, allow_module_level=True)
+
+
+def require_module(name):
+    """Imports an optional module, or skips (under CI=true: fails) the test without it."""
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        missing(f"{name} is not installed")
+
+
+def require_shared_mnist():
+    """The shared MNIST IDX folder (../shared/data/mnist) as a string, or a skip (under
+    CI=true: a failure) when it is absent."""
+    if not (MNIST_DIR / "t10k-images-idx3-ubyte.gz").exists():
+        missing(f"the shared MNIST folder {MNIST_DIR} is absent")
+    return str(MNIST_DIR)
+
+
 @pytest.fixture
 def mnist_dir():
-    """The shared MNIST IDX folder (../shared/data/mnist); skips the test when it is absent."""
-    if not (MNIST_DIR / "t10k-images-idx3-ubyte.gz").exists():
-        pytest.skip(f"the shared MNIST folder {MNIST_DIR} is absent")
-    return str(MNIST_DIR)
+    """The shared MNIST IDX folder; see `require_shared_mnist`."""
+    return require_shared_mnist()
 
 
 @pytest.fixture(scope="session")
 def shared_mnist_dir():
     """`mnist_dir` for module- and session-scoped fixtures."""
-    if not (MNIST_DIR / "t10k-images-idx3-ubyte.gz").exists():
-        pytest.skip(f"the shared MNIST folder {MNIST_DIR} is absent")
-    return str(MNIST_DIR)
+    return require_shared_mnist()
+
+
+@pytest.fixture(autouse=True)
+def seeded():
+    """Seeds Python, NumPy and Keras (and the backend) before every test, so that weight
+    initialization and every threshold are the same whatever ran before."""
+    keras.utils.set_random_seed(0)
 
 
 @pytest.fixture

@@ -37,7 +37,7 @@ def assert_keras_round_trip(model, path):
                                keras.ops.convert_to_numpy(restored(inputs)), atol=1e-6)
     for name, optimizer in model.player_optimizers.items():
         loaded = getattr(restored, name)
-        for saved, reloaded in zip(optimizer.variables, loaded.variables):
+        for saved, reloaded in zip(optimizer.variables, loaded.variables, strict=True):
             np.testing.assert_array_equal(keras.ops.convert_to_numpy(saved),
                                           keras.ops.convert_to_numpy(reloaded))
     return restored

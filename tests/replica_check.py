@@ -43,6 +43,11 @@ def tiny_gan(model_class=gan.GAN, **options):
     return model
 
 
+def largest_difference(weights, others):
+    """The largest absolute difference between two equally long lists of arrays."""
+    return max(float(np.abs(a - b).max()) for a, b in zip(weights, others, strict=True))
+
+
 def train_one_step(initial_weights, images, strategy, make_model):
     with engine.distribution_scope(strategy):
         model = make_model()
@@ -79,8 +84,8 @@ def main():
         initial_weights = make_model().get_weights()
         single = train_one_step(initial_weights, images, "none", make_model)
         replicated = train_one_step(initial_weights, images, "mirrored", make_model)
-        moved = max(float(np.abs(a - b).max()) for a, b in zip(single, initial_weights))
-        difference = max(float(np.abs(a - b).max()) for a, b in zip(single, replicated))
+        moved = largest_difference(single, initial_weights)
+        difference = largest_difference(single, replicated)
         print(f"{name}: devices={devices} weight change={moved:.3g} "
               f"max difference={difference:.3g}")
         failures += not (moved > 1e-4 and difference < 1e-5)

@@ -135,7 +135,7 @@ def test_generator_step_follows_the_gradient_through_the_autoencoder(discriminat
     before = [keras.ops.convert_to_numpy(variable.value) for variable in variables]
 
     def loss_at(values):
-        for variable, value in zip(variables, values):
+        for variable, value in zip(variables, values, strict=True):
             variable.assign(value)
         images = model.generator(latent, training=True)
         return float(keras.ops.convert_to_numpy(model.reconstruction_loss(images)))
@@ -144,12 +144,12 @@ def test_generator_step_follows_the_gradient_through_the_autoencoder(discriminat
     model.minimize(lambda: model.reconstruction_loss(model.generator(latent, training=True)),
                    variables, keras.optimizers.SGD(1.0))
     gradients = [old - keras.ops.convert_to_numpy(variable.value)
-                 for old, variable in zip(before, variables)]
+                 for old, variable in zip(before, variables, strict=True)]
     # Along the unit gradient direction the directional derivative is the gradient's norm.
     norm = np.sqrt(sum(float(np.sum(np.square(gradient))) for gradient in gradients))
     step = 1e-3 / norm
-    numeric = (loss_at([b + step * g for b, g in zip(before, gradients)])
-               - loss_at([b - step * g for b, g in zip(before, gradients)])) / (2e-3)
+    numeric = (loss_at([b + step * g for b, g in zip(before, gradients, strict=True)])
+               - loss_at([b - step * g for b, g in zip(before, gradients, strict=True)])) / (2e-3)
     assert norm > 0
     assert numeric == pytest.approx(norm, rel=0.05)
 

@@ -14,6 +14,8 @@ from keras import ops
 
 from keras_gans import engine
 
+from conftest import require_module
+
 BACKEND = keras.backend.backend()
 TINY = ["--backend", BACKEND, "--batch-size", "2", "--image-size", "16", "--steps", "2",
         "--warmup-steps", "1"]
@@ -167,7 +169,7 @@ def test_a_missing_model_module_is_named_in_one_sentence(load_script, monkeypatc
 
 
 def test_reference_parameter_counts_are_the_torch_peers(load_script):
-    torch = pytest.importorskip("torch")
+    torch = require_module("torch")
     benchmark = load_script("benchmark")
     peer = load_script("peers/torch_image_to_image")
 

@@ -5,7 +5,9 @@ import json
 import keras
 import pytest
 
-torch = pytest.importorskip("torch")
+from conftest import require_module
+
+torch = require_module("torch")
 
 
 @pytest.fixture

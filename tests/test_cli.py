@@ -43,15 +43,29 @@ def test_resumed_run_matches_an_uninterrupted_run(tmp_path):
                                tmp_path / "parts/checkpoints/model.keras")
 
 
-def test_training_seconds_add_up_over_resumed_segments(tmp_path):
-    assert run_gan(tmp_path, "--epochs", "1") == 0
+class SteppingClock:
+    """A stand-in for the `time` module whose clock moves 5 s at every reading."""
+
+    def __init__(self):
+        self.now = 100.0
+
+    def monotonic(self):
+        self.now += 5.0
+        return self.now
+
+
+def test_training_seconds_add_up_over_resumed_segments(tmp_path, monkeypatch):
+    monkeypatch.setattr(callbacks, "time", SteppingClock())
     state_path = tmp_path / "checkpoints/state.json"
-    state = json.loads(state_path.read_text())
-    assert 0 < state["training_seconds"] < 600
-    state["training_seconds"] = 1000.0  # as if the first segment had taken 1,000 s
-    state_path.write_text(json.dumps(state))
+    assert run_gan(tmp_path, "--epochs", "1") == 0
+    assert json.loads(state_path.read_text())["training_seconds"] == 5.0  # one segment
     assert run_gan(tmp_path, "--epochs", "2", "--resume") == 0
-    assert 1000 < json.loads(state_path.read_text())["training_seconds"] < 1600
+    assert json.loads(state_path.read_text())["training_seconds"] == 10.0  # 5 + 5
+    state = json.loads(state_path.read_text())
+    state["training_seconds"] = 1000.0  # as if the earlier segments had taken 1,000 s
+    state_path.write_text(json.dumps(state))
+    assert run_gan(tmp_path, "--epochs", "3", "--resume") == 0
+    assert json.loads(state_path.read_text())["training_seconds"] == 1005.0
 
 
 def test_previous_run_is_never_overwritten(tmp_path, capsys):

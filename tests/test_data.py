@@ -13,11 +13,7 @@ from PIL import Image
 
 from keras_gans import data
 
-MNIST_DIR = Path(__file__).parents[1].parent / "shared" / "data" / "mnist"
-needs_mnist = pytest.mark.skipif(
-    not (MNIST_DIR / "t10k-images-idx3-ubyte.gz").is_file(),
-    reason=f"the shared MNIST test set is not at {MNIST_DIR}",
-)
+from conftest import MNIST_DIR, require_module
 
 
 def write_png(path, size=(8, 8), mode="RGB", value=128):
@@ -215,8 +211,7 @@ def test_numpy_array_source():
 # MNIST.
 
 
-@needs_mnist
-def test_mnist_offline_split_from_the_shared_folder():
+def test_mnist_offline_split_from_the_shared_folder(mnist_dir):
     train = data.load("mnist", data_dir=MNIST_DIR)
     test = data.load("mnist", data_dir=str(MNIST_DIR), split="test")
     assert train.images.shape == (8000, 28, 28, 1) and test.images.shape == (2000, 28, 28, 1)
@@ -228,8 +223,7 @@ def test_mnist_offline_split_from_the_shared_folder():
     assert train.num_classes == 10 and train.name == "mnist"
 
 
-@needs_mnist
-def test_idx_file_path_and_channels():
+def test_idx_file_path_and_channels(mnist_dir):
     digits = data.load(MNIST_DIR / "t10k-images-idx3-ubyte.gz", limit=100)
     assert digits.images.shape == (100, 28, 28, 1)
     np.testing.assert_array_equal(digits.labels, raw_mnist_labels()[:100])
@@ -237,8 +231,7 @@ def test_idx_file_path_and_channels():
     assert rgb.images.shape == (10, 28, 28, 3)
 
 
-@needs_mnist
-def test_mnist32_is_padded_with_background():
+def test_mnist32_is_padded_with_background(mnist_dir):
     digits = data.load("mnist32", data_dir=MNIST_DIR, limit=50)
     assert digits.images.shape == (50, 32, 32, 1)
     border = np.concatenate([digits.images[:, :2].ravel(), digits.images[:, -2:].ravel(),
@@ -262,7 +255,7 @@ def test_mnist_without_data_dir_or_network_is_a_data_error(monkeypatch):
 
 
 def test_tensorflow_datasets_names_are_read_with_limit_and_resize():
-    tfds = pytest.importorskip("tensorflow_datasets")
+    tfds = require_module("tensorflow_datasets")
     with tfds.testing.mock_data(num_examples=12):  # random examples, no files or network
         digits = data.load("tfds:mnist", limit=5)
         horses = data.load("cycle_gan/horse2zebra", split="trainA", limit=3, image_size=16)
@@ -282,7 +275,7 @@ def test_module_imports_without_tensorflow_datasets():
     code = "import sys, keras_gans.data; assert 'tensorflow_datasets' not in sys.modules"
     root = str(Path(__file__).parents[1])
     env = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=root, env=env)
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=root, env=env, timeout=300)
 
 
 # Batching.

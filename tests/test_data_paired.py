@@ -8,6 +8,8 @@ from PIL import Image
 
 from keras_gans import data
 
+from conftest import require_module
+
 SIZE = 8
 
 
@@ -155,7 +157,7 @@ def test_held_out_pairs_read_test_then_val(tmp_path):
 
 
 def test_tfds_cycle_gan_streams_encoded_images(monkeypatch):
-    tfds = pytest.importorskip("tensorflow_datasets")
+    tfds = require_module("tensorflow_datasets")
     encoded = {}
     for domain, count in (("A", 3), ("B", 2)):
         pictures = []

@@ -11,6 +11,8 @@ from PIL import Image
 from keras_gans import data
 from keras_gans.data import digits, streaming
 
+from conftest import missing, require_module
+
 HAS_TENSORFLOW = streaming.tensorflow_available()
 
 
@@ -52,9 +54,9 @@ def test_sequence_and_tf_data_read_the_same_batches(folder):
         expected[0], [in_memory[i][:, ::-1] if f else in_memory[i]
                       for i, f in zip(plan["index_a"][:3], plan["flip_a"][:3])])
     if not HAS_TENSORFLOW:
-        pytest.skip("TensorFlow is not installed")
+        missing("TensorFlow is not installed")
     batches = data.tensorflow_batches(stream, 3, seed=5)
-    for got, want in zip(batches.take(7).as_numpy_iterator(), expected):
+    for got, want in zip(batches.take(7).as_numpy_iterator(), expected, strict=True):
         np.testing.assert_array_equal(got, want)
 
 
@@ -76,22 +78,23 @@ def test_sequence_resumes_exactly_at_epoch_3(paired):
     resumed = data.StreamSequence(paired, 2, seed=3, steps_per_epoch=steps, initial_epoch=3)
     assert len(resumed) == steps
     for index in range(steps):
-        for got, want in zip(resumed[index], uninterrupted[index]):
+        for got, want in zip(resumed[index], uninterrupted[index], strict=True):
             np.testing.assert_array_equal(got, want)
     fresh = data.StreamSequence(paired, 2, seed=3, steps_per_epoch=steps)
     assert not np.array_equal(fresh[0][0], resumed[0][0])
 
 
-@pytest.mark.skipif(not HAS_TENSORFLOW, reason="TensorFlow is not installed")
 def test_tf_data_resumes_exactly_at_epoch_3(paired):
+    if not HAS_TENSORFLOW:
+        missing("TensorFlow is not installed")
     steps = 2
     uninterrupted, _ = data.training_inputs(paired, 2, seed=3, steps_per_epoch=steps)
     resumed, options = data.training_inputs(paired, 2, seed=3, steps_per_epoch=steps,
                                             initial_epoch=3)
     assert options["steps_per_epoch"] == steps
     want = list(uninterrupted.skip(3 * steps).take(steps).as_numpy_iterator())
-    for got, expected in zip(resumed.take(steps).as_numpy_iterator(), want):
-        for got_images, expected_images in zip(got, expected):
+    for got, expected in zip(resumed.take(steps).as_numpy_iterator(), want, strict=True):
+        for got_images, expected_images in zip(got, expected, strict=True):
             np.testing.assert_allclose(got_images, expected_images, atol=1e-6)
 
 
@@ -160,7 +163,7 @@ def test_digit_tasks_need_the_digits_and_the_right_kind(mnist_dir, monkeypatch):
 
 
 def test_tensorflow_datasets_stream_their_encoded_images():
-    tfds = pytest.importorskip("tensorflow_datasets")
+    tfds = require_module("tensorflow_datasets")
     with tfds.testing.mock_data(num_examples=6):  # random examples, no files or network
         stream = data.open_tfds_stream("tfds:mnist")
         in_memory = data.load("tfds:mnist", limit=4)

@@ -6,6 +6,7 @@ import pytest
 
 from keras_gans import dcgan
 
+import step_checks
 from model_checks import assert_generates, assert_keras_round_trip, assert_trains_one_step
 from model_checks import layer_types
 
@@ -72,3 +73,13 @@ def test_trains_one_step_generates_and_round_trips(tmp_path):
     assert_generates(model, image_shape)
     restored = assert_keras_round_trip(model, str(tmp_path / "dcgan.keras"))
     assert restored.kernel_size == 4
+
+
+def test_step_matches_numpy_and_moves_the_right_way():
+    shape = (8, 8, 1)
+    model = dcgan.DCGAN(latent_dim=4, image_shape=shape,
+                        generator=step_checks.linear_generator(4, shape),
+                        discriminator=step_checks.linear_discriminator(shape), seed=3)
+    step_checks.assert_step_matches_numpy(
+        model, step_checks.real_batch(8, shape), step_checks.cross_entropy_discriminator_loss,
+        step_checks.nonsaturating_generator_loss, draws=step_checks.gan_draws(8, 4))

@@ -10,6 +10,7 @@ import pytest
 from keras_gans import dcgan
 from keras_gans import dragan
 
+import step_checks
 from model_checks import assert_generates, assert_keras_round_trip, assert_trains_one_step
 from model_checks import layer_types
 
@@ -139,8 +140,8 @@ def test_discriminator_update_applies_the_cross_entropy_and_round_trips(tmp_path
         gan_model.compile()
         assert_trains_one_step(gan_model, real_images(), batch_size=BATCH)
     after = numpy_weights(model.discriminator)
-    assert any(np.abs(new - old).max() > 1e-6 for new, old in zip(after, before))
-    for ours, theirs in zip(after, numpy_weights(reference.discriminator)):
+    assert any(np.abs(new - old).max() > 1e-6 for new, old in zip(after, before, strict=True))
+    for ours, theirs in zip(after, numpy_weights(reference.discriminator), strict=True):
         np.testing.assert_allclose(ours, theirs, atol=1e-6)
     # Samples, and a .keras file that keeps the penalty's settings.
     assert_generates(model, IMAGE_SHAPE)
@@ -185,3 +186,40 @@ def test_command_line_smoke_run(tmp_path):
     assert config["discriminator_norm"] == "none"
     restored = keras.saving.load_model(out / "checkpoints" / "model.keras")
     assert restored.discriminator_norm is None
+
+
+# --- The penalty reaches the discriminator, and the step's values and directions -----------
+SMALL_SHAPE = (8, 8, 1)
+
+
+def cross_entropy_gradient(w, b, real, fake):
+    """∂/∂(w, b) of ½[BCE(D(x), 1) + BCE(D(G(z)), 0)] for D(x) = w·x + b."""
+    real_weight = -step_checks.sigmoid(-(real @ w + b))  # ∂softplus(−l)/∂l
+    fake_weight = step_checks.sigmoid(fake @ w + b)  # ∂softplus(l)/∂l
+    gradient_w = 0.5 * ((real_weight[:, None] * real).mean(axis=0)
+                        + (fake_weight[:, None] * fake).mean(axis=0))
+    return gradient_w, 0.5 * (real_weight.mean() + fake_weight.mean())
+
+
+def test_gradient_penalty_reaches_the_discriminator():
+    fake_image = np.full(SMALL_SHAPE, 0.3, "float32")
+    model = dragan.DRAGAN(latent_dim=4, image_shape=SMALL_SHAPE, gp_weight=10.0,
+                          generator=step_checks.constant_generator(4, fake_image),
+                          discriminator=step_checks.linear_discriminator(SMALL_SHAPE), seed=2)
+    step_checks.assert_penalty_reaches_the_critic(
+        model, step_checks.real_batch(8, SMALL_SHAPE), fake_image, cross_entropy_gradient,
+        lambda w: 2.0 * (np.linalg.norm(w) - 1.0) * w / np.linalg.norm(w), weight=10.0)
+
+
+def test_step_matches_numpy_and_moves_the_right_way():
+    model = dragan.DRAGAN(latent_dim=4, image_shape=SMALL_SHAPE, gp_weight=10.0,
+                          generator=step_checks.linear_generator(4, SMALL_SHAPE),
+                          discriminator=step_checks.linear_discriminator(SMALL_SHAPE), seed=2)
+    softplus_ = step_checks.softplus
+    step_checks.assert_step_matches_numpy(
+        model, step_checks.real_batch(8, SMALL_SHAPE),
+        lambda real, fake, draws: (0.5 * (softplus_(-real).mean() + softplus_(fake).mean())
+                                   + 10.0 * (0.5 - 1.0) ** 2),  # ‖w‖ = 0.5 at every point
+        lambda real, fake, draws: softplus_(-fake).mean(),
+        draws=[("normal", (8, 4)), ("uniform", (8,) + SMALL_SHAPE), ("uniform", (8, 1, 1, 1)),
+               ("normal", (8, 4))])

@@ -8,6 +8,7 @@ import pytest
 
 from keras_gans import ebgan
 
+import step_checks
 from model_checks import assert_generates, assert_keras_round_trip, assert_trains_one_step
 from model_checks import layer_types
 
@@ -127,3 +128,68 @@ def test_command_line_smoke_run(tmp_path):
     assert ebgan.main(["--dataset", "shapes", "--image-size", "16", "--smoke", "--out",
                        str(tmp_path), "--verbose", "0"]) == 0
     assert os.path.exists(tmp_path / "checkpoints" / "model.keras")
+
+
+# --- The step's values and directions, with a linear autoencoder ---------------------------
+def linear_autoencoder(image_shape, embedding_dim=3, seed=0):
+    """S = xE + e and D(x) = SR + r: an autoencoder NumPy can follow."""
+    rng = np.random.default_rng(seed)
+    size = int(np.prod(image_shape))
+    constant = keras.initializers.Constant
+    images = keras.Input(image_shape)
+    embeddings = keras.layers.Dense(
+        embedding_dim, kernel_initializer=constant(rng.normal(0, 0.2, (size, embedding_dim))),
+        bias_initializer=constant(rng.normal(0, 0.1, embedding_dim)))(
+            keras.layers.Flatten()(images))
+    decoded = keras.layers.Dense(
+        size, kernel_initializer=constant(rng.normal(0, 0.2, (embedding_dim, size))))(embeddings)
+    reconstructions = keras.layers.Reshape(image_shape)(decoded)
+    return keras.Model(images, [reconstructions, embeddings], name="discriminator")
+
+
+def autoencode(weights, images):
+    """NumPy energies (per-sample mean squared error) and embeddings of the linear autoencoder."""
+    encoder, encoder_bias, decoder, decoder_bias = weights
+    flat = images.reshape(len(images), -1)
+    embeddings = flat @ encoder + encoder_bias
+    return ((flat - (embeddings @ decoder + decoder_bias)) ** 2).mean(axis=1), embeddings
+
+
+def pull_away(embeddings):
+    """Mean over i ≠ j of cos²(S_i, S_j)."""
+    unit = embeddings / np.linalg.norm(embeddings, axis=1, keepdims=True)
+    cosine_squared = (unit @ unit.T) ** 2
+    count = len(embeddings)
+    return (cosine_squared.sum() - np.trace(cosine_squared)) / (count * (count - 1))
+
+
+@pytest.mark.parametrize("pull_away_weight", [0.0, 0.5])
+def test_step_matches_numpy_and_moves_the_energies_the_right_way(pull_away_weight):
+    shape, margin = (8, 8, 1), 2.0
+    model = ebgan.EBGAN(latent_dim=4, image_shape=shape, margin=margin,
+                        pull_away_weight=pull_away_weight,
+                        generator=step_checks.linear_generator(4, shape),
+                        discriminator=linear_autoencoder(shape), seed=3)
+    real = step_checks.real_batch(8, shape)
+    step = step_checks.OneStep(model, real, step_checks.gan_draws(8, 4))
+    d_latent, g_latent = step.draws
+    d_fakes = step_checks.generated(step.generator_before, d_latent, shape)
+    real_energy, _ = autoencode(step.discriminator_before, real)
+    fake_energy, _ = autoencode(step.discriminator_before, d_fakes)
+    assert (fake_energy < margin).all()  # every fake inside the margin trains D
+    np.testing.assert_allclose(step.logs["d_loss"], real_energy.mean() + np.maximum(
+        0.0, margin - fake_energy).mean(), rtol=1e-4)
+    g_fakes = step_checks.generated(step.generator_before, g_latent, shape)
+    g_energy, g_embeddings = autoencode(step.discriminator_after, g_fakes)
+    expected_g_loss = g_energy.mean() + pull_away_weight * pull_away(g_embeddings)
+    np.testing.assert_allclose(step.logs["g_loss"], expected_g_loss, rtol=1e-4)
+    # D's step lowers its objective at the same batch, mostly by lowering the energy of the
+    # real images; G's step then lowers the energy of its fresh fakes.
+    def d_objective(weights):
+        return autoencode(weights, real)[0].mean() + np.maximum(
+            0.0, margin - autoencode(weights, d_fakes)[0]).mean()
+
+    assert d_objective(step.discriminator_after) < d_objective(step.discriminator_before)
+    assert autoencode(step.discriminator_after, real)[0].mean() < real_energy.mean()
+    fresh_fakes = step_checks.generated(step.generator_after, g_latent, shape)
+    assert autoencode(step.discriminator_after, fresh_fakes)[0].mean() < g_energy.mean()

@@ -62,10 +62,10 @@ def test_one_step_updates_both_players():
     assert set(history.history) == {"d_loss", "g_loss"}
     assert all(np.isfinite(history.history[key][0]) for key in history.history)
     assert iterations(model.d_optimizer) == 1 and iterations(model.g_optimizer) == 1
-    for before, variable in zip(discriminator_before, model.discriminator.trainable_variables):
-        assert not np.allclose(before, keras.ops.convert_to_numpy(variable))
-    for before, variable in zip(generator_before, model.generator.trainable_variables):
-        assert not np.allclose(before, keras.ops.convert_to_numpy(variable))
+    for before, network in ((discriminator_before, model.discriminator),
+                            (generator_before, model.generator)):
+        for old, variable in zip(before, network.trainable_variables, strict=True):
+            assert not np.allclose(old, keras.ops.convert_to_numpy(variable))
 
 
 def test_optimizer_group_holds_every_player_slot_and_nothing_else():
@@ -125,7 +125,7 @@ def test_keras_file_restores_weights_both_optimizers_and_noise(tmp_path):
     restored = keras.saving.load_model(path)
     assert type(restored) is gan.GAN
     assert iterations(restored.d_optimizer) == 2 and iterations(restored.g_optimizer) == 2
-    for saved, loaded in zip(numpy_state(model), numpy_state(restored)):
+    for saved, loaded in zip(numpy_state(model), numpy_state(restored), strict=True):
         np.testing.assert_array_equal(saved, loaded)
     np.testing.assert_array_equal(
         keras.ops.convert_to_numpy(model.seed_generator.state),
@@ -147,7 +147,7 @@ def test_resumed_training_continues_exactly(tmp_path):
     resumed = keras.saving.load_model(path)
     resumed.fit(data, batch_size=16, epochs=2, initial_epoch=1, shuffle=False, verbose=0)
 
-    for expected, actual in zip(numpy_state(uninterrupted), numpy_state(resumed)):
+    for expected, actual in zip(numpy_state(uninterrupted), numpy_state(resumed), strict=True):
         np.testing.assert_allclose(expected, actual, rtol=1e-5, atol=1e-6)
 
 

@@ -190,7 +190,7 @@ def test_disabled_step_changes_no_state_and_does_no_work(conditional_model):
     after = every_value(model)
     assert int(to_numpy(model.optimizer.iterations)) == 1
     # The group's step count (first of the optimizer variables) is the only change.
-    changed = [index for index, (a, b) in enumerate(zip(before, after))
+    changed = [index for index, (a, b) in enumerate(zip(before, after, strict=True))
                if not np.array_equal(a, b)]
     assert changed == [len(model.variables)]
     assert int(to_numpy(model.counter)) == 0
@@ -275,7 +275,7 @@ def test_fit_ends_with_the_averaged_weights_of_an_ema_optimizer():
     model.fit(images, batch_size=4, epochs=1, verbose=0)
     averages = model.g_optimizer._model_variables_moving_average
     assert len(averages) == len(model.generator.trainable_variables)
-    for variable, average in zip(model.generator.trainable_variables, averages):
+    for variable, average in zip(model.generator.trainable_variables, averages, strict=True):
         np.testing.assert_array_equal(to_numpy(variable), to_numpy(average))
 
 

@@ -5,6 +5,7 @@ import pytest
 
 from keras_gans import gan
 
+import step_checks
 from model_checks import assert_generates, assert_keras_round_trip, assert_trains_one_step
 from model_checks import layer_types
 
@@ -58,3 +59,20 @@ def test_keras_round_trip(tmp_path):
 def test_unknown_generator_loss_is_refused():
     with pytest.raises(ValueError, match="Unknown generator loss"):
         gan.GAN(generator_loss="saturated")
+
+
+# --- The shared step (DCGAN, LSGAN, DRAGAN and the relativistic GAN use it) ----------------
+SMALL_SHAPE = (8, 8, 1)
+GENERATOR_LOSSES = {"nonsaturating": step_checks.nonsaturating_generator_loss,
+                    "minimax": step_checks.minimax_generator_loss}
+
+
+@pytest.mark.parametrize("generator_loss", sorted(GENERATOR_LOSSES))
+def test_step_matches_numpy_and_moves_the_right_way(generator_loss):
+    model = gan.GAN(latent_dim=4, image_shape=SMALL_SHAPE, generator_loss=generator_loss,
+                    generator=step_checks.linear_generator(4, SMALL_SHAPE),
+                    discriminator=step_checks.linear_discriminator(SMALL_SHAPE), seed=3)
+    step_checks.assert_step_matches_numpy(
+        model, step_checks.real_batch(8, SMALL_SHAPE),
+        step_checks.cross_entropy_discriminator_loss, GENERATOR_LOSSES[generator_loss],
+        draws=step_checks.gan_draws(8, 4))

@@ -344,7 +344,7 @@ def test_spectral_normalization_save_and_load(tmp_path):
     loaded = keras.models.load_model(path)
     np.testing.assert_array_equal(to_numpy(loaded(batch)), to_numpy(model(batch)))
     np.testing.assert_allclose(to_numpy(loaded(batch)), training_outputs, atol=1e-6)
-    for original, restored in zip(model.layers[1:], loaded.layers[1:]):
+    for original, restored in zip(model.layers[1:], loaded.layers[1:], strict=True):
         if isinstance(original, SpectralNormalization):
             assert restored.power_iterations == original.power_iterations
             np.testing.assert_array_equal(to_numpy(restored.u), to_numpy(original.u))

@@ -8,6 +8,7 @@ import pytest
 
 from keras_gans import lsgan
 
+import step_checks
 from model_checks import assert_generates, assert_keras_round_trip, assert_trains_one_step
 from model_checks import layer_types
 
@@ -142,3 +143,20 @@ def test_command_line_smoke_run(tmp_path):
                        str(tmp_path), "--verbose", "0"]) == 0
     assert (tmp_path / "checkpoints" / "model.keras").exists()
     assert (tmp_path / "samples" / "epoch_0001.png").exists()
+
+
+# --- The shared step with the least-squares objectives --------------------------------------
+@pytest.mark.parametrize("coding", sorted(lsgan.CODINGS))
+def test_step_matches_numpy(coding):
+    shape = (8, 8, 1)
+    fake_target, real_target, generator_target = lsgan.CODINGS[coding]
+    model = lsgan.LSGAN(latent_dim=4, image_shape=shape, coding=coding,
+                        generator=step_checks.linear_generator(4, shape),
+                        discriminator=step_checks.linear_discriminator(shape), seed=3)
+    step_checks.assert_step_matches_numpy(
+        model, step_checks.real_batch(8, shape),
+        lambda real, fake, draws: (0.5 * ((real - real_target) ** 2).mean()
+                                   + 0.5 * ((fake - fake_target) ** 2).mean()),
+        lambda real, fake, draws: 0.5 * ((fake - generator_target) ** 2).mean(),
+        draws=step_checks.gan_draws(8, 4),
+        directions=False)  # scores move towards targets, not always up or down

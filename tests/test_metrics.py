@@ -8,6 +8,8 @@ import pytest
 
 from keras_gans import metrics
 
+from conftest import require_module
+
 RNG = np.random.default_rng(1234)
 
 
@@ -116,7 +118,7 @@ def test_frechet_distance_commuting_covariances_closed_form():
 
 
 def test_frechet_distance_general_covariances_match_scipy_sqrtm():
-    linalg = pytest.importorskip("scipy.linalg")
+    linalg = require_module("scipy.linalg")
     covariance_a, covariance_b = random_covariance(10, RNG), random_covariance(10, RNG)
     mean_a, mean_b = RNG.standard_normal(10), RNG.standard_normal(10)
     root = np.real(linalg.sqrtm(covariance_a @ covariance_b))

@@ -9,6 +9,7 @@ import pytest
 from keras_gans import losses
 from keras_gans import relativistic_gan
 
+import step_checks
 from model_checks import assert_generates, assert_keras_round_trip, assert_trains_one_step
 from model_checks import layer_types
 
@@ -115,3 +116,20 @@ def test_command_line_smoke_run(tmp_path):
                                   "--out", str(tmp_path), "--verbose", "0"]) == 0
     assert (tmp_path / "checkpoints" / "model.keras").exists()
     assert (tmp_path / "samples" / "epoch_0001.png").exists()
+
+
+# --- The shared step with the relativistic average objectives -------------------------------
+def test_rasgan_step_matches_numpy_and_moves_the_right_way():
+    shape = (8, 8, 1)
+    softplus = step_checks.softplus
+    model = relativistic_gan.RelativisticGAN(
+        latent_dim=4, image_shape=shape, loss="rasgan",
+        generator=step_checks.linear_generator(4, shape),
+        discriminator=step_checks.linear_discriminator(shape), seed=3)
+    step_checks.assert_step_matches_numpy(
+        model, step_checks.real_batch(8, shape),
+        lambda real, fake, draws: (softplus(-(real - fake.mean())).mean()
+                                   + softplus(fake - real.mean()).mean()),
+        lambda real, fake, draws: (softplus(-(fake - real.mean())).mean()
+                                   + softplus(real - fake.mean()).mean()),
+        draws=step_checks.gan_draws(8, 4))

@@ -7,6 +7,7 @@ import pytest
 from keras_gans import wgan_div
 from keras_gans import wgan_gp
 
+import step_checks
 from model_checks import assert_generates, assert_keras_round_trip, assert_trains_one_step
 from model_checks import layer_types
 
@@ -117,3 +118,21 @@ def test_command_line_smoke_run(tmp_path):
     assert code == 0
     restored = keras.saving.load_model(tmp_path / "checkpoints" / "model.keras")
     assert restored.penalty_points == "real_fake" and restored.n_critic == 1
+
+
+# --- The penalty reaches the critic ---------------------------------------------------------
+SMALL_SHAPE = (8, 8, 1)
+
+
+@pytest.mark.parametrize("penalty_points", ["interpolates", "real_fake"])
+def test_divergence_penalty_reaches_the_critic(penalty_points):
+    fake_image = np.full(SMALL_SHAPE, 0.3, "float32")
+    model = wgan_div.WGANDiv(latent_dim=4, image_shape=SMALL_SHAPE, n_critic=1,
+                             penalty_weight=2.0, penalty_power=6.0, penalty_points=penalty_points,
+                             generator=step_checks.constant_generator(4, fake_image),
+                             discriminator=step_checks.linear_discriminator(SMALL_SHAPE, norm=1.5),
+                             seed=2)
+    step_checks.assert_penalty_reaches_the_critic(
+        model, step_checks.real_batch(8, SMALL_SHAPE), fake_image,
+        lambda w, b, real, fake: (fake.mean(axis=0) - real.mean(axis=0), 0.0),
+        lambda w: 6.0 * np.linalg.norm(w) ** 4 * w, weight=2.0)  # ∂‖w‖⁶/∂w

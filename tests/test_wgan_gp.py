@@ -8,6 +8,7 @@ import pytest
 
 from keras_gans import wgan_gp
 
+import step_checks
 from model_checks import assert_generates, assert_keras_round_trip, assert_trains_one_step
 from model_checks import layer_types
 
@@ -158,3 +159,35 @@ def test_command_line_smoke_run(tmp_path):
     assert (tmp_path / "checkpoints" / "model.keras").exists()
     restored = keras.saving.load_model(tmp_path / "checkpoints" / "model.keras")
     assert restored.n_critic == 1 and restored.g_optimizer.beta_1 == 0.0
+
+
+# --- The penalty reaches the critic, and the Wasserstein step's values and directions -------
+SMALL_SHAPE = (8, 8, 1)
+
+
+def wasserstein_adversarial_gradient(w, b, real, fake):
+    """∂/∂(w, b) of E[D(G(z))] − E[D(x)] for D(x) = w·x + b."""
+    return fake.mean(axis=0) - real.mean(axis=0), 0.0
+
+
+def test_gradient_penalty_reaches_the_critic():
+    fake_image = np.full(SMALL_SHAPE, 0.3, "float32")
+    model = wgan_gp.WGANGP(latent_dim=4, image_shape=SMALL_SHAPE, n_critic=1, gp_weight=10.0,
+                           generator=step_checks.constant_generator(4, fake_image),
+                           discriminator=step_checks.linear_discriminator(SMALL_SHAPE), seed=2)
+    step_checks.assert_penalty_reaches_the_critic(
+        model, step_checks.real_batch(8, SMALL_SHAPE), fake_image,
+        wasserstein_adversarial_gradient,
+        lambda w: 2.0 * (np.linalg.norm(w) - 1.0) * w / np.linalg.norm(w), weight=10.0)
+
+
+def test_wasserstein_step_matches_numpy_and_moves_the_right_way():
+    model = wgan_gp.WGANGP(latent_dim=4, image_shape=SMALL_SHAPE, n_critic=1, gp_weight=10.0,
+                           generator=step_checks.linear_generator(4, SMALL_SHAPE),
+                           discriminator=step_checks.linear_discriminator(SMALL_SHAPE), seed=2)
+    w_norm = 0.5  # the linear critic's ‖w‖: its penalty is (‖w‖ − 1)² at every point
+    step_checks.assert_step_matches_numpy(
+        model, step_checks.real_batch(8, SMALL_SHAPE),
+        lambda real, fake, draws: fake.mean() - real.mean() + 10.0 * (w_norm - 1.0) ** 2,
+        lambda real, fake, draws: -fake.mean(),
+        draws=[("normal", (8, 4)), ("uniform", (8, 1, 1, 1)), ("normal", (8, 4))])
