@@ -520,6 +520,27 @@ def pixel_gaussian_baseline(images, count, seed=0):
 # ------------------------------------------------------------------------------------------
 # Image-to-image translation (pix2pix, CycleGAN, ...)
 # ------------------------------------------------------------------------------------------
+def mean_pairwise_distance(images):
+    """The mean Euclidean distance between every two different images of a batch."""
+    flat = np.asarray(images, "float64").reshape(len(images), -1)
+    if len(flat) < 2:
+        raise ValueError(f"Pairwise distances need at least 2 images. Received: {len(flat)}")
+    norms = np.sum(flat**2, axis=1)
+    squared = np.maximum(norms[:, None] + norms[None, :] - 2.0 * flat @ flat.T, 0.0)
+    count = len(flat)
+    return float(np.sqrt(squared)[~np.eye(count, dtype=bool)].mean())
+
+
+def sample_diversity(samples, reference):
+    """How varied generated samples are, relative to real images: the mean pairwise distance
+    of `samples` divided by that of `reference`.
+
+    About 1 for samples as varied as the data; near 0 for a generator that repeats one image
+    (mode collapse).
+    """
+    return mean_pairwise_distance(samples) / mean_pairwise_distance(reference)
+
+
 def mean_absolute_errors(images, targets):
     """Per-image mean |images − targets| (NumPy), for L1 and cycle-consistency scores."""
     images, targets = np.asarray(images, "float32"), np.asarray(targets, "float32")

@@ -3,6 +3,8 @@
 #   bash scripts/test.sh            # all three backends
 #   bash scripts/test.sh jax        # one backend
 # Extra pytest arguments go in PYTEST_ARGS, e.g. PYTEST_ARGS="-k dcgan".
+# The convergence tests (marker `slow`, minutes each) run once, on TensorFlow, after the
+# TensorFlow suite; SLOW_TESTS=0 leaves them out.
 # TEST_WORKERS sets the number of pytest-xdist processes (default: one per CPU core; 0 runs the
 # suite in this process). Each test file runs whole on one worker, so its module fixtures are
 # built once. Skipped tests are listed with their reasons (-rs).
@@ -35,6 +37,17 @@ for backend in "${backends[@]}"; do
   if [ $code -ne 0 ]; then
     echo "pytest failed on the $backend backend (exit code $code)"
     status=1
+  fi
+  if [ "$backend" = tensorflow ] && [ "${SLOW_TESTS:-1}" != 0 ]; then
+    echo "=== KERAS_BACKEND=tensorflow, convergence tests (-m slow) ==="
+    start=$(date +%s)
+    KERAS_BACKEND=tensorflow python -m pytest -q -rs -m slow tests
+    code=$?
+    echo "convergence: $(( $(date +%s) - start )) s"
+    if [ $code -ne 0 ]; then
+      echo "the convergence tests failed (exit code $code)"
+      status=1
+    fi
   fi
 done
 exit $status

@@ -409,3 +409,16 @@ def test_pixel_gaussian_baseline():
     np.testing.assert_allclose(samples.mean(axis=0), images.mean(axis=0), atol=0.03)
     assert np.all(samples[:, 0, 0, 0] == -0.5)
     np.testing.assert_array_equal(samples, metrics.pixel_gaussian_baseline(images, 2000, seed=3))
+
+
+def test_sample_diversity_is_relative_pairwise_distance():
+    rng = np.random.default_rng(0)
+    reference = rng.uniform(-1, 1, (6, 4, 4, 1))
+    brute = np.mean([np.linalg.norm(a - b) for i, a in enumerate(reference)
+                     for j, b in enumerate(reference) if i != j])
+    assert metrics.mean_pairwise_distance(reference) == pytest.approx(brute, rel=1e-9)
+    assert metrics.sample_diversity(reference, reference) == pytest.approx(1.0)
+    collapsed = np.repeat(reference[:1], 5, axis=0) + 1e-4 * rng.standard_normal((5, 4, 4, 1))
+    assert metrics.sample_diversity(collapsed, reference) < 0.01
+    with pytest.raises(ValueError, match="at least 2"):
+        metrics.mean_pairwise_distance(reference[:1])
