@@ -51,14 +51,11 @@ def import_keras_quietly():
     captured = tempfile.TemporaryFile()
     os.dup2(captured.fileno(), 2)
     try:
-        import keras
+        import keras  # noqa: F401
 
-        tensorflow = sys.modules.get("tensorflow")  # imported by Keras on its backend
-        if keras.backend.backend() == "tensorflow" and tensorflow is not None:
-            # TensorFlow logs its device notices when it first enumerates the devices. Only the
-            # physical devices are listed: logical devices (memory growth, virtual devices) can
-            # still be configured afterwards.
-            tensorflow.config.list_physical_devices()
+        from keras_gans import engine
+
+        engine.list_physical_devices()  # the device notices, while they are hidden
     finally:
         sys.stderr.flush()
         os.dup2(saved, 2)

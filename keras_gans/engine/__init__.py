@@ -24,27 +24,45 @@ This package is the only place in the library with backend-specific code:
 - `backend`: the active backend, distribution strategies, `inference`, precision policies.
 """
 
+import importlib
+
 from keras_gans.engine.backend import (
     BACKEND,
     STRATEGIES,
     backend,
     distribution_scope,
     inference,
+    list_physical_devices,
     set_mixed_precision,
 )
-from keras_gans.engine.gan import GAN
-from keras_gans.engine.optimizer_group import OptimizerGroup
-from keras_gans.engine.replicas import (
-    global_batch,
-    replica_count,
-    replica_mean,
-    replica_noise,
-    replica_sum_value,
-    sync_training_state,
-)
+
+# The training-step parts are imported when first used, so that the light start-up hooks above
+# (`list_physical_devices`, run by `keras_gans` at import) do not load the whole of Keras.
+_LAZY = {
+    "GAN": "gan",
+    "OptimizerGroup": "optimizer_group",
+    "global_batch": "replicas",
+    "replica_count": "replicas",
+    "replica_mean": "replicas",
+    "replica_noise": "replicas",
+    "replica_sum_value": "replicas",
+    "sync_training_state": "replicas",
+}
 
 __all__ = [
     "BACKEND", "STRATEGIES", "GAN", "OptimizerGroup", "backend", "distribution_scope",
-    "global_batch", "inference", "replica_count", "replica_mean", "replica_noise",
-    "replica_sum_value", "set_mixed_precision", "sync_training_state",
+    "global_batch", "inference", "list_physical_devices", "replica_count", "replica_mean",
+    "replica_noise", "replica_sum_value", "set_mixed_precision", "sync_training_state",
 ]
+
+
+def __getattr__(name):
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

@@ -14,6 +14,20 @@ def backend():
     return BACKEND
 
 
+def list_physical_devices():
+    """Makes the backend look for its devices now (TensorFlow only; elsewhere nothing).
+
+    TensorFlow logs its device notices when it first enumerates the devices; `keras_gans`
+    calls this at import, while those notices are hidden, so that they do not appear in the
+    middle of a command's output. Only the physical devices are listed: logical devices
+    (memory growth, virtual devices) can still be configured afterwards.
+    """
+    if BACKEND == "tensorflow":
+        import tensorflow
+
+        tensorflow.config.list_physical_devices()
+
+
 # --------------------------------------------------------------------------------------------
 # Distribution
 # --------------------------------------------------------------------------------------------
