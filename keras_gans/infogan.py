@@ -51,6 +51,7 @@ from keras import layers
 from keras import ops
 
 from keras_gans import cli
+from keras_gans import conditioning
 from keras_gans import engine
 from keras_gans import gan
 from keras_gans import losses
@@ -361,15 +362,15 @@ class InfoGAN(engine.GAN):
         checked = {}
         if code.get("categorical") is not None:
             values = np.asarray(code["categorical"])
-            if (values.dtype.kind not in "iu" or values.ndim > 1 or values.min() < 0
-                    or values.max() >= self.categories):
+            if values.dtype.kind not in "iu" or values.shape not in ((), (count,)):
                 raise ValueError(
                     f"code['categorical'] must be whole numbers from 0 to {self.categories - 1}"
                     f": one for every sample, or {count} of them. Received: {code['categorical']}")
-            checked["categorical"] = np.broadcast_to(values, (count,))
+            checked["categorical"] = conditioning.label_array(values, count, self.categories)
         if code.get("continuous") is not None:
             values = continuous_values(code["continuous"])
-            if values is None or values.shape[-1:] != (self.continuous_codes,) or values.ndim > 2:
+            shapes = ((self.continuous_codes,), (count, self.continuous_codes))
+            if values is None or values.shape not in shapes:
                 raise ValueError(
                     f"code['continuous'] must hold {self.continuous_codes} values (None for a "
                     f"random one), or be an array ({count}, {self.continuous_codes}). Received: "
@@ -388,9 +389,16 @@ class InfoGAN(engine.GAN):
 
     @engine.inference
     def classify(self, images):
-        """Q's categorical code of real images: the argmax of its logits (int, (batch,))."""
+        """Q's categorical code of images: the argmax of its logits (int, (batch,)).
+
+        The values are the categories InfoGAN discovered, not labels of the data: they name
+        digits only through a one-to-one matching of categories to classes, which the command
+        line's `cluster` (the same method) applies before it reports the agreement.
+        """
         _, categorical_logits, _ = self.discriminator(images, training=False)
         return ops.argmax(categorical_logits, axis=-1)
+
+    cluster = classify
 
     @engine.inference
     def recognize(self, images):
@@ -401,7 +409,7 @@ class InfoGAN(engine.GAN):
     # Sample grids -----------------------------------------------------------------------
     def grid_columns(self, count):
         """Columns of the grid of `count` samples: the values c1 sweeps along each row."""
-        return max(1, count // self.categories)
+        return conditioning.grid_columns(count, self.categories)
 
     def sample_inputs(self, count, seed=0):
         """Fixed generator inputs (NumPy) laid out as the paper's figures.

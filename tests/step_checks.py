@@ -280,17 +280,17 @@ def linear_discriminator_with_heads(image_shape, head_units, features=6, seed=0)
     """
     rng = np.random.default_rng(seed)
 
-    def linear(units, inputs, name, scale):
-        kernel = rng.normal(0.0, scale / math.sqrt(inputs.shape[-1]), (inputs.shape[-1], units))
+    def linear(units, inputs, name):
+        kernel = rng.normal(0.0, 1.0 / math.sqrt(inputs.shape[-1]), (inputs.shape[-1], units))
         bias = rng.normal(0.0, 0.1, (units,))
         return keras.layers.Dense(units, kernel_initializer=keras.initializers.Constant(kernel),
                                   bias_initializer=keras.initializers.Constant(bias),
                                   dtype="float32", name=name)(inputs)
 
     images = keras.Input(image_shape, name="images")
-    trunk = linear(features, keras.layers.Flatten()(images), "trunk", 1.0)
-    outputs = [linear(1, trunk, "scores", 1.0)]
-    outputs += [linear(units, trunk, f"head_{index + 1}", 1.0)
+    trunk = linear(features, keras.layers.Flatten()(images), "trunk")
+    outputs = [linear(1, trunk, "scores")]
+    outputs += [linear(units, trunk, f"head_{index + 1}")
                 for index, units in enumerate(head_units)]
     return keras.Model(images, outputs, name="discriminator")
 

@@ -97,48 +97,51 @@ def test_trains_one_step_generates_and_round_trips(model, tmp_path):
     restored = assert_keras_round_trip(model, str(tmp_path / "infogan.keras"))
     assert (restored.latent_dim, restored.categories, restored.continuous_codes,
             restored.info_weight) == (8, 10, 2, 1.0)
-    np.testing.assert_array_equal(keras.ops.convert_to_numpy(model.classify(images(6))),
-                                  keras.ops.convert_to_numpy(restored.classify(images(6))))
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(model.classify(images(16))),
+                                  keras.ops.convert_to_numpy(restored.classify(images(16))))
 
 
 def test_generate_fixes_the_codes_it_is_given(model):
+    count = 100  # one batch size throughout, so that JAX compiles each operation once
     inputs = keras.ops.convert_to_numpy(
-        model.code_inputs(6, code={"categorical": 3, "continuous": [0.5, None]}))
+        model.code_inputs(count, code={"categorical": 3, "continuous": [0.5, None]}))
     noise, categorical, continuous = inputs[:, :8], inputs[:, 8:18], inputs[:, 18:]
-    np.testing.assert_array_equal(categorical, np.eye(10)[[3] * 6])
+    np.testing.assert_array_equal(categorical, np.eye(10)[[3] * count])
     np.testing.assert_array_equal(continuous[:, 0], 0.5)
-    assert np.all(np.abs(continuous[:, 1]) <= 1) and np.unique(continuous[:, 1]).size == 6
-    assert np.all(np.abs(noise) <= 1) and np.unique(noise[:, 0]).size == 6
+    assert np.all(np.abs(continuous[:, 1]) <= 1) and np.unique(continuous[:, 1]).size == count
+    assert np.all(np.abs(noise) <= 1) and np.unique(noise[:, 0]).size == count
+    chosen = np.random.default_rng(0).uniform(-1, 1, (count, 2))
     per_sample = keras.ops.convert_to_numpy(model.code_inputs(
-        3, code={"categorical": [0, 4, 9], "continuous": [[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]]}))
-    np.testing.assert_array_equal(per_sample[:, 8:18].argmax(axis=1), [0, 4, 9])
-    np.testing.assert_allclose(per_sample[:, 18:], [[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]])
-    random = keras.ops.convert_to_numpy(model.code_inputs(400))
+        count, code={"categorical": np.arange(count) % 10, "continuous": chosen}))
+    np.testing.assert_array_equal(per_sample[:, 8:18].argmax(axis=1), np.arange(count) % 10)
+    np.testing.assert_allclose(per_sample[:, 18:], chosen, rtol=1e-6)
+    random = keras.ops.convert_to_numpy(model.code_inputs(count))
     assert sorted(np.unique(random[:, 8:18].argmax(axis=1))) == list(range(10))
     assert set(np.unique(random[:, 8:18])) == {0.0, 1.0}
-    samples = keras.ops.convert_to_numpy(model.generate(4, code={"categorical": 7}))
-    assert samples.shape == (4,) + SMALL_SHAPE and np.all(np.abs(samples) <= 1)
+    samples = keras.ops.convert_to_numpy(model.generate(count, code={"categorical": 7}))
+    assert samples.shape == (count,) + SMALL_SHAPE and np.all(np.abs(samples) <= 1)
 
 
 @pytest.mark.parametrize("code, problem", [
-    ({"categorical": 10}, "from 0 to 9"), ({"categorical": 1.5}, "whole numbers"),
-    ({"continuous": [1.0]}, "hold 2 values"), ({"continuous": ["left", 0]}, "hold 2 values"),
-    ({"style": 1}, "Unknown code keys")])
+    ({"categorical": 10}, r"lie in \[0, 10\)"), ({"categorical": 1.5}, "whole numbers"),
+    ({"categorical": [1, 2, 3]}, "or 2 of them"), ({"continuous": [1.0]}, "hold 2 values"),
+    ({"continuous": ["left", 0]}, "hold 2 values"), ({"style": 1}, "Unknown code keys")])
 def test_codes_that_cannot_work_are_refused(model, code, problem):
     with pytest.raises(ValueError, match=problem):
         model.generate(2, code=code)
 
 
 def test_classify_and_recognize_real_images(model):
-    batch = images(5)
+    batch = images(16)
     labels = keras.ops.convert_to_numpy(model.classify(batch))
-    assert labels.shape == (5,) and labels.dtype.kind == "i"
+    assert labels.shape == (16,) and labels.dtype.kind == "i"
     assert labels.min() >= 0 and labels.max() < 10
     np.testing.assert_array_equal(labels, keras.ops.convert_to_numpy(model.classify(batch)))
+    np.testing.assert_array_equal(labels, keras.ops.convert_to_numpy(model.cluster(batch)))
     probabilities, means = (keras.ops.convert_to_numpy(x) for x in model.recognize(batch))
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
     np.testing.assert_array_equal(probabilities.argmax(axis=1), labels)
-    assert means.shape == (5, 2)
+    assert means.shape == (16, 2)
 
 
 def test_sample_grid_rows_are_categories_and_columns_sweep_c1(model):
@@ -156,11 +159,17 @@ def test_sample_grid_rows_are_categories_and_columns_sweep_c1(model):
     assert np.unique(rows[:, 0, 0]).size == 10
 
 
-def test_command_line_smoke_run(tmp_path, capsys):
+def test_command_line_smoke_run_and_classify(tmp_path, capsys):
     code = infogan.main(["--dataset", "shapes", "--image-size", "28", "--smoke", "--out",
                          str(tmp_path), "--verbose", "0"])
     assert code == 0
-    assert (tmp_path / "checkpoints" / "model.keras").exists()
+    checkpoint = tmp_path / "checkpoints" / "model.keras"
+    assert checkpoint.exists()
+    output = tmp_path / "categories.npy"
+    assert infogan.main(["classify", "--checkpoint", str(checkpoint), "--dataset", "shapes",
+                         "--image-size", "28", "--limit", "32", "--output", str(output)]) == 0
+    categories = np.load(output)
+    assert categories.shape == (32,) and categories.min() >= 0 and categories.max() < 10
     assert infogan.main(["--dataset", "shapes", "--image-size", "30", "--smoke", "--out",
                          str(tmp_path / "odd"), "--verbose", "0"]) == 2
     assert "--image-size 28" in capsys.readouterr().err
@@ -183,8 +192,7 @@ def information(categorical_logits, means, one_hot, continuous):
 
 def codes(noise_draw, category_draw, continuous_draw):
     """The generator inputs, one-hot categories and continuous codes of one step's draws."""
-    one_hot = np.eye(CATEGORIES)[np.minimum(np.floor(category_draw * CATEGORIES).astype(int),
-                                            CATEGORIES - 1)]
+    one_hot = np.eye(CATEGORIES)[step_checks.drawn_classes(category_draw, CATEGORIES)]
     continuous = 2.0 * continuous_draw - 1.0
     inputs = np.concatenate([2.0 * noise_draw - 1.0, one_hot, continuous], axis=1)
     return inputs, one_hot, continuous
