@@ -197,6 +197,10 @@ class InfoGAN(engine.GAN):
     and Q's estimate of the codes (categorical logits and continuous means). Both players add
     λ·L_I, the information loss on the generated batch, to their cross-entropy.
 
+    Logs: "d_loss" (D and Q's loss, λ·L_I included), "g_loss" (the generator's, λ·L_I
+    included) and "info_loss" (L_I of the discriminator step's fakes, without λ: how well Q
+    recovers the codes).
+
     Args:
         latent_dim: size of the noise z ~ U[−1, 1] (62).
         categories: values of the categorical code c_cat ~ Cat(categories) (10).
