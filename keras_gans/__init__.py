@@ -54,6 +54,8 @@ MODELS = {
     "label; `sample --label 7` draws sevens.",
     "cyclegan": "CycleGAN (Zhu et al., 2017): unpaired translation between two collections with "
     "cycle-consistent ResNet generators, PatchGANs and image pools.",
+    "infogan": "InfoGAN (Chen et al., 2016): categorical and continuous codes kept recoverable "
+    "from the samples by a recognition head Q sharing the discriminator's trunk.",
 }
 
 

@@ -326,3 +326,46 @@ def mean_squared_error(outputs, target):
     """Mean (outputs − target)² over every element: the least-squares adversarial term of
     CycleGAN's generators (PyTorch `MSELoss` against a constant target)."""
     return ops.mean(ops.square(_float(outputs) - target))
+
+
+# ----------------------------------------------------------------------------------------------
+# Recovering the codes of generated images: InfoGAN (Chen et al., 2016)
+# ----------------------------------------------------------------------------------------------
+def categorical_crossentropy_from_logits(logits, labels):
+    """Mean cross-entropy −Σ_k y_k·log softmax(logits)_k of one-hot (or soft) labels y.
+
+    Args:
+        logits: unnormalized class scores, (batch, classes).
+        labels: one-hot labels or probabilities, (batch, classes).
+    """
+    log_probabilities = ops.log_softmax(_float(logits), axis=-1)
+    return -ops.mean(ops.sum(_float(labels) * log_probabilities, axis=-1))
+
+
+def unit_gaussian_negative_log_likelihood(values, means):
+    """Mean over the batch of ½Σ_j (c_j − μ_j)²: −log N(c; μ, I) less its constant ½·d·log 2π.
+
+    The loss of a Gaussian with fixed σ = 1, such as InfoGAN's continuous codes.
+
+    Args:
+        values: the observed values c, (batch, dimensions).
+        means: the predicted means μ, (batch, dimensions).
+    """
+    return 0.5 * ops.mean(ops.sum(ops.square(_float(values) - _float(means)), axis=-1))
+
+
+def information_loss(categorical_logits, categorical_codes, continuous_means, continuous_codes):
+    """InfoGAN's L_I = CE(Q_cat(x), c_cat) + ½Σ_j (c_j − μ_j(x))², without its weight λ.
+
+    The negative of the variational lower bound on the mutual information I(c; G(z, c)) less
+    the entropy H(c) of the codes, which is a constant: a recognition network Q that recovers
+    the codes of the generated images x = G(z, c) makes it small.
+
+    Args:
+        categorical_logits: Q's logits for the categorical code, (batch, categories).
+        categorical_codes: the one-hot categorical codes given to G, (batch, categories).
+        continuous_means: Q's means μ of the continuous codes (σ = 1), (batch, codes).
+        continuous_codes: the continuous codes given to G, (batch, codes).
+    """
+    return (categorical_crossentropy_from_logits(categorical_logits, categorical_codes)
+            + unit_gaussian_negative_log_likelihood(continuous_codes, continuous_means))

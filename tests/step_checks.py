@@ -264,3 +264,66 @@ def minimax_generator_loss(real, fake, draws=None):
 def gan_draws(batch_size, latent_dim):
     """The draws of `gan.GAN`'s step: the D step's latents, then the G step's."""
     return [("normal", (batch_size, latent_dim)), ("normal", (batch_size, latent_dim))]
+
+
+# ------------------------------------------------------------------------------------------
+# Discriminators with extra heads (a recognition network Q, an auxiliary classifier), and
+# updates checked against finite differences of a NumPy objective
+# ------------------------------------------------------------------------------------------
+def linear_discriminator_with_heads(image_shape, head_units, features=6, seed=0):
+    """A linear trunk h = flatten(x)·T + t and linear heads on it, named "discriminator".
+
+    Outputs: [D's score h·w + b (batch, 1), then h·Hᵢ + bᵢ (batch, head_units[i]) per head].
+    Its weights, in order, are [T, t, w, b, H₁, b₁, ...]; `head_outputs` computes the same
+    outputs in NumPy. A term that reaches a head reaches the trunk too, so a check of the
+    trunk's update shows each term's gradient arriving in the shared layers.
+    """
+    rng = np.random.default_rng(seed)
+
+    def linear(units, inputs, name):
+        kernel = rng.normal(0.0, 1.0 / math.sqrt(inputs.shape[-1]), (inputs.shape[-1], units))
+        bias = rng.normal(0.0, 0.1, (units,))
+        return keras.layers.Dense(units, kernel_initializer=keras.initializers.Constant(kernel),
+                                  bias_initializer=keras.initializers.Constant(bias),
+                                  dtype="float32", name=name)(inputs)
+
+    images = keras.Input(image_shape, name="images")
+    trunk = linear(features, keras.layers.Flatten()(images), "trunk")
+    outputs = [linear(1, trunk, "scores")]
+    outputs += [linear(units, trunk, f"head_{index + 1}")
+                for index, units in enumerate(head_units)]
+    return keras.Model(images, outputs, name="discriminator")
+
+
+def head_outputs(weights, images):
+    """The outputs of `linear_discriminator_with_heads` in NumPy, from its weights."""
+    trunk_kernel, trunk_bias, *heads = weights
+    features = np.asarray(images, "float64").reshape(len(images), -1) @ trunk_kernel + trunk_bias
+    return [features @ kernel + bias for kernel, bias in zip(heads[::2], heads[1::2])]
+
+
+def numerical_gradients(loss, weights, step=1e-6):
+    """Central differences of the NumPy function `loss(weights)` for every entry of `weights`
+    (a list of arrays), in float64."""
+    weights = [np.asarray(weight, "float64").copy() for weight in weights]
+    gradients = []
+    for weight in weights:
+        gradient = np.zeros_like(weight)
+        for index in np.ndindex(weight.shape):
+            original = weight[index]
+            weight[index] = original + step
+            above = loss(weights)
+            weight[index] = original - step
+            below = loss(weights)
+            weight[index] = original
+            gradient[index] = (above - below) / (2.0 * step)
+        gradients.append(gradient)
+    return gradients
+
+
+def assert_sgd_update(before, after, gradients, learning_rate=LEARNING_RATE, names=None):
+    """Every weight moved by exactly −lr·gradient (plain SGD), within float32 precision."""
+    names = names or [f"weight {index}" for index in range(len(before))]
+    for name, old, new, gradient in zip(names, before, after, gradients, strict=True):
+        np.testing.assert_allclose(new, old - learning_rate * gradient, rtol=1e-4, atol=1e-6,
+                                   err_msg=f"the update of {name}")

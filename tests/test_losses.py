@@ -280,3 +280,27 @@ def test_softmax_gan_losses():
         1.5 + log_z)
     # Large energies stay finite (log-sum-exp).
     assert np.isfinite(value(losses.softmax_discriminator_loss([500.0, 600.0], [700.0, 800.0])))
+
+
+# ----------------------------------------------------------------------------------------------
+# InfoGAN's information loss
+# ----------------------------------------------------------------------------------------------
+def test_categorical_crossentropy_from_logits():
+    # Sample 1: logits (0, 0, 0), label 2: −log(1/3). Sample 2: logits (ln 3, 0, 0), label 0:
+    # −log(3/5). Large logits stay finite (log-softmax).
+    logits, labels = [[0.0, 0.0, 0.0], [math.log(3.0), 0.0, 0.0]], [[0, 0, 1], [1, 0, 0]]
+    expected = mean([math.log(3.0), -math.log(3.0 / 5.0)])
+    assert value(losses.categorical_crossentropy_from_logits(logits, labels)) == pytest.approx(
+        expected, rel=1e-6)
+    assert value(losses.categorical_crossentropy_from_logits([[1000.0, 0.0]], [[0.0, 1.0]])) == (
+        pytest.approx(1000.0))
+
+
+def test_information_loss_is_cross_entropy_plus_half_squared_code_errors():
+    # ½Σ_j (c_j − μ_j)²: sample 1 ½(0.5² + 1²) = 0.625, sample 2 ½(0² + 2²) = 2; mean 1.3125.
+    codes, means = [[0.5, -1.0], [0.0, 1.0]], [[0.0, 0.0], [0.0, -1.0]]
+    assert value(losses.unit_gaussian_negative_log_likelihood(codes, means)) == pytest.approx(
+        1.3125)
+    logits, labels = [[0.0, 0.0], [0.0, 0.0]], [[1.0, 0.0], [0.0, 1.0]]  # CE = log 2
+    assert value(losses.information_loss(logits, labels, means, codes)) == pytest.approx(
+        math.log(2.0) + 1.3125)
