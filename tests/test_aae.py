@@ -117,7 +117,8 @@ def test_settings_that_cannot_work_are_refused_with_a_fix():
     with pytest.raises(ValueError, match="latent_dim"):
         aae.AAE(latent_dim=4, image_shape=SMALL_SHAPE, decoder=aae.build_decoder(8, SMALL_SHAPE))
     with pytest.raises(ValueError, match="g_optimizer"):
-        aae.AAE(schedule="joint").compile(autoencoder_optimizer="adam")
+        aae.AAE(latent_dim=4, image_shape=SMALL_SHAPE, schedule="joint").compile(
+            autoencoder_optimizer="adam")
 
 
 # --- One training step, inference, saving -------------------------------------------------
@@ -302,13 +303,19 @@ def two_phase_step_matches_numpy(posterior, prior):
     assert_matches(step, "decoder", decoder_1)
     assert_matches(step, "discriminator", discriminator_1)
     assert_matches(step, "encoder", encoder_2)
-    # Directions: a lower reconstruction error; D rates prior samples higher and codes lower;
-    # the encoder's adversarial update makes its codes look more like prior samples to D.
+    # Directions: a lower reconstruction error; D separates prior samples (higher scores)
+    # from codes (lower) better; the encoder's adversarial update makes its codes look more
+    # like prior samples to D.
     codes_after, _ = numpy.codes(encoder_1, reconstruction_noise)
     assert numpy.reconstruction(decoder_1, codes_after)[0] < reconstruction_loss
-    mean_score = lambda weights, points: step_checks.scores(weights, points).mean()  # noqa: E731
-    assert mean_score(discriminator_1, prior_codes) > mean_score(discriminator, prior_codes)
-    assert mean_score(discriminator_1, held_codes) < mean_score(discriminator, held_codes)
+
+    def mean_score(weights, points):
+        return step_checks.scores(weights, points).mean()
+
+    def gap(weights):
+        return mean_score(weights, prior_codes) - mean_score(weights, held_codes)
+
+    assert gap(discriminator_1) > gap(discriminator)
     codes_2, _ = numpy.codes(encoder_2, adversarial_noise)
     assert mean_score(discriminator_1, codes_2) > mean_score(discriminator_1, codes_1)
     return step, encoder, encoder_2
