@@ -168,13 +168,32 @@ def test_inference_methods(trained):
     np.testing.assert_allclose(grid[1::2], reconstructed, atol=1e-6)
 
 
-def test_command_line_smoke_run(tmp_path):
+def test_command_line_smoke_run_encode_and_sample(tmp_path):
+    run = tmp_path / "run"
     code = aae.main(["--dataset", "shapes", "--image-size", "28", "--smoke", "--out",
-                     str(tmp_path), "--verbose", "0"])
+                     str(run), "--verbose", "0"])
     assert code == 0
-    assert (tmp_path / "checkpoints" / "model.keras").exists()
-    restored = keras.saving.load_model(tmp_path / "checkpoints" / "model.keras")
+    checkpoint = run / "checkpoints" / "model.keras"
+    restored = keras.saving.load_model(checkpoint)
     assert restored.latent_dim == 10 and restored.image_shape == IMAGE_SHAPE
+    # The grid shows 16 held-out images (a smoke run's count) beside their reconstructions.
+    grid = keras.utils.img_to_array(keras.utils.load_img(run / "samples" / "epoch_0001.png"))
+    assert grid.shape[:2] == (16 * 28, 2 * 28)
+    codes_file = tmp_path / "codes.npy"
+    assert aae.main(["encode", "--checkpoint", str(checkpoint), "--dataset", "shapes",
+                     "--image-size", "28", "--limit", "10", "--output", str(codes_file)]) == 0
+    codes = np.load(codes_file)
+    assert codes.shape == (10, 10)
+    assert aae.main(["sample", "--checkpoint", str(checkpoint), "--count", "4", "--output",
+                     str(tmp_path / "samples.png")]) == 0
+
+
+def test_command_line_refuses_an_odd_code_size_for_the_mixture_prior(tmp_path, capsys):
+    code = aae.main(["--dataset", "shapes", "--image-size", "28", "--smoke", "--prior",
+                     "mixture", "--latent-dim", "9", "--out", str(tmp_path / "run")])
+    assert code == 2
+    assert "--latent-dim 10" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
 
 
 # --- The training step against NumPy ------------------------------------------------------
