@@ -48,6 +48,8 @@ MODELS = {
     "RaLSGAN and RaHinge losses on DCGAN networks.",
     "softmax_gan": "Softmax GAN (Lin, 2017): one softmax over each batch's real and fake "
     "energies; MLP networks.",
+    "aae": "Adversarial Autoencoder (Makhzani et al., 2015): MLP autoencoder whose codes a "
+    "discriminator matches to a prior; reconstruction and regularisation phases.",
     "pix2pix": "pix2pix (Isola et al., 2017): paired image-to-image translation with a U-Net "
     "generator, a PatchGAN and an L1 term.",
     "cgan": "CGAN (Mirza and Osindero, 2014): generator and discriminator both given the class "

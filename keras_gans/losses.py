@@ -323,8 +323,9 @@ def mean_absolute_error(images, targets):
 
 
 def mean_squared_error(outputs, target):
-    """Mean (outputs − target)² over every element: the least-squares adversarial term of
-    CycleGAN's generators (PyTorch `MSELoss` against a constant target)."""
+    """Mean (outputs − target)² over every element (PyTorch `MSELoss`), `target` a constant or
+    a tensor shaped like `outputs`: the least-squares adversarial term of CycleGAN's generators
+    (constant target) and the AAE's reconstruction error (target: the images)."""
     return ops.mean(ops.square(_float(outputs) - target))
 
 

@@ -327,3 +327,61 @@ def assert_sgd_update(before, after, gradients, learning_rate=LEARNING_RATE, nam
     for name, old, new, gradient in zip(names, before, after, gradients, strict=True):
         np.testing.assert_allclose(new, old - learning_rate * gradient, rtol=1e-4, atol=1e-6,
                                    err_msg=f"the update of {name}")
+
+
+# ------------------------------------------------------------------------------------------
+# Models with more players than a generator and a discriminator (encoders, extra heads)
+# ------------------------------------------------------------------------------------------
+def linear_encoder(image_shape, latent_dim, heads=("codes",), scale=0.5, biases=None, seed=2):
+    """E(x) = flatten(x)·W + b for each of `heads`, named "encoder".
+
+    One head gives one output (a deterministic encoder); ("mean", "log_variance") gives the two
+    outputs of a Gaussian encoder. `biases` optionally sets each head's constant bias (e.g. a
+    negative log-variance, for small σ).
+    """
+    rng = np.random.default_rng(seed)
+    size = math.prod(image_shape)
+    biases = biases or [0.0] * len(heads)
+    images = keras.Input(image_shape, name="images")
+    flat = keras.layers.Flatten()(images)
+    outputs = []
+    for head, bias in zip(heads, biases, strict=True):
+        kernel = rng.normal(0.0, scale / math.sqrt(size), (size, latent_dim))
+        outputs.append(keras.layers.Dense(
+            latent_dim, kernel_initializer=keras.initializers.Constant(kernel),
+            bias_initializer=keras.initializers.Constant(bias), dtype="float32",
+            name=head)(flat))
+    return keras.Model(images, outputs[0] if len(outputs) == 1 else outputs, name="encoder")
+
+
+def linear_outputs(weights, images):
+    """The linear encoder's outputs, one per head, from its weights [W₁, b₁, W₂, b₂, ...]."""
+    flat = np.asarray(images, "float64").reshape(len(images), -1)
+    return [flat @ kernel + bias for kernel, bias in zip(weights[::2], weights[1::2])]
+
+
+class PlayersStep:
+    """The named networks of a model before and after one `fit()` step with SGD for every
+    player optimizer: the generalisation of `OneStep` to any number of players.
+
+    Args:
+        model: the model, not compiled.
+        real_images: one step's real batch.
+        draws: the step's random draws in order, as ("normal" or "uniform", shape).
+        networks: attribute names of the networks to follow ("encoder", ...).
+        optimizers: the keyword names of the model's `compile()` optimizers.
+
+    Attributes: `logs`, `before` and `after` (network name → NumPy weights), `draws`.
+    """
+
+    def __init__(self, model, real_images, draws, networks, optimizers,
+                 learning_rate=LEARNING_RATE):
+        model.compile(**{name: keras.optimizers.SGD(learning_rate) for name in optimizers})
+        self.learning_rate = learning_rate
+        self.before = {name: weights_of(getattr(model, name)) for name in networks}
+        state = keras.ops.convert_to_numpy(model.seed_generator.state).copy()
+        history = model.fit(real_images, batch_size=len(real_images), epochs=1, verbose=0,
+                            shuffle=False)
+        self.logs = {name: values[-1] for name, values in history.history.items()}
+        self.after = {name: weights_of(getattr(model, name)) for name in networks}
+        self.draws = replay(state, draws)
