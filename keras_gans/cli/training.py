@@ -12,8 +12,8 @@ from keras_gans import callbacks as gan_callbacks
 from keras_gans import data as gan_data
 from keras_gans import engine
 from keras_gans import runs
-from keras_gans.cli.data import (check_same_data, data_shapes, load_training_data,
-                                 training_batches, translation_grid_inputs)
+from keras_gans.cli.data import (check_same_data, data_shapes, held_out_examples,
+                                 load_training_data, training_batches, translation_grid_inputs)
 from keras_gans.cli.parsing import UsageError, flag_names, translates
 
 
@@ -74,11 +74,12 @@ def resume_settings(model_name, args, folder, given):
     return resumable, saved
 
 
-def make_evaluation_callbacks(args, image_shape):
+def make_evaluation_callbacks(args, image_shape, module=None):
     """The Evaluate callback and a best-model checkpoint, when `--eval-every` asks for them.
 
     Loads the held-out images and the feature extractor, so that a missing piece stops the
-    command before training.
+    command before training. Models of two domains (`module.DATA_KIND`) that generate from
+    noise are compared with the held-out A images.
     """
     from keras_gans import evaluate
 
@@ -90,14 +91,17 @@ def make_evaluation_callbacks(args, image_shape):
         extractor = evaluate.make_extractor(features, args.inception_weights)
     except (FileNotFoundError, RuntimeError, evaluate.EvaluationError) as error:
         raise UsageError(str(error)) from error
-    try:
-        real = gan_data.load(args.dataset, data_dir=args.data_dir, split="test",
-                             image_size=args.image_size, channels=args.channels,
-                             limit=args.eval_count, seed=args.seed)
-    except gan_data.DataError:  # no held-out split (e.g. an image folder): use training images
-        real = load_training_data(args, args.dataset)
     count = 64 if args.smoke else args.eval_count
-    images = real.examples(count) if isinstance(real, gan_data.ImageStream) else real.images
+    if getattr(module, "DATA_KIND", None) is not None:
+        images = held_out_examples(args, module, count).images_a
+    else:
+        try:
+            real = gan_data.load(args.dataset, data_dir=args.data_dir, split="test",
+                                 image_size=args.image_size, channels=args.channels,
+                                 limit=args.eval_count, seed=args.seed)
+        except gan_data.DataError:  # no held-out split (e.g. an image folder): training images
+            real = load_training_data(args, args.dataset)
+        images = real.examples(count) if isinstance(real, gan_data.ImageStream) else real.images
     evaluation = gan_callbacks.Evaluate(images[:count], extractor, every=args.eval_every,
                                         count=count, seed=args.seed)
     best = keras.callbacks.ModelCheckpoint(
@@ -223,7 +227,7 @@ def train(model_name, args, module, given=None):
         raise UsageError(f"--eval-every compares samples from noise with real images, which "
                          f"{model_name} does not draw: leave it out, and measure a saved model "
                          "with scripts/results.py evaluate.")
-    evaluation = make_evaluation_callbacks(args, data.image_shape)
+    evaluation = make_evaluation_callbacks(args, data.image_shape, module)
     grid_inputs = translation_grid_inputs(args, module) if args.sample_every > 0 else None
     model_callbacks = module.model_callbacks(args) if hasattr(module, "model_callbacks") else []
     engine.set_mixed_precision(args.mixed_precision)
@@ -260,8 +264,10 @@ def sample(model_name, args):
         )
     runs.check_writable(os.path.dirname(os.path.abspath(args.output)), flag="--output")
     model = keras_gans.load_gan(args.checkpoint, flag="--checkpoint")
-    images = model(model.sample_inputs(args.count, seed=args.seed), training=False)
-    gan_callbacks.save_image_grid(keras.ops.convert_to_numpy(images), args.output)
+    # The model's own grid layout where it has one (CoGAN's pairs), else a square grid.
+    images, columns = gan_callbacks.grid_images(
+        model, model.sample_inputs(args.count, seed=args.seed))
+    gan_callbacks.save_image_grid(images, args.output, columns=columns)
     print(f"Wrote {args.count} samples of {type(model).__name__} ({args.checkpoint}) to "
           f"{args.output}")
     return 0
