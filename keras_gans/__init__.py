@@ -52,6 +52,8 @@ MODELS = {
     "generator, a PatchGAN and an L1 term.",
     "cyclegan": "CycleGAN (Zhu et al., 2017): unpaired translation between two collections with "
     "cycle-consistent ResNet generators, PatchGANs and image pools.",
+    "cogan": "CoGAN (Liu and Tuzel, 2016): two GANs sharing their generators' first and "
+    "discriminators' last layers learn corresponding images of two domains without pairs.",
 }
 
 
