@@ -45,7 +45,6 @@ edge maps of train digits 4,000–7,999 (`mnist_cogan_negative`: their negatives
 import math
 
 import keras
-import numpy as np
 from keras import layers
 
 from keras_gans import callbacks as gan_callbacks
@@ -244,17 +243,10 @@ class CoGAN(engine.GAN):
             self.image_shape, self.second_image_shape, discriminator_filters)
         self.finish_init()
 
-    def compile(self, g_optimizer=None, d_optimizer=None, **kwargs):
-        """Adam 2e-4, β = (0.5, 0.999) for both generators and for both discriminators."""
-        g_optimizer = g_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5, name="g_adam")
-        d_optimizer = d_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5, name="d_adam")
-        self.compile_players(
-            {
-                "d_optimizer": (d_optimizer, self.discriminator.trainable_variables),
-                "g_optimizer": (g_optimizer, self.generator.trainable_variables),
-            },
-            **kwargs,
-        )
+    # Adam 2e-4, β = (0.5, 0.999) for both generators and both discriminators; fixed normal
+    # latent vectors for sample grids: as the GAN's.
+    compile = gan.GAN.compile
+    sample_inputs = gan.GAN.sample_inputs
 
     def call(self, latent, training=False):
         """Generates domain-1 images from a batch of latent vectors."""
@@ -275,11 +267,6 @@ class CoGAN(engine.GAN):
     def generate(self, count):
         """Draws `count` domain-1 images."""
         return self.generate_pairs(count)[0]
-
-    def sample_inputs(self, count, seed=0):
-        """Fixed latent vectors (NumPy) for sample grids: the same seed gives the same grid."""
-        return np.random.default_rng(seed).standard_normal((count, self.latent_dim)).astype(
-            "float32")
 
     def sample_grid(self, latent):
         """Each z's pair side by side, several pairs per row: x₁ | x₂ | x₁ | x₂ | ...

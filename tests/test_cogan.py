@@ -144,8 +144,14 @@ def test_pairs_come_from_one_latent_vector(trained):
     again = keras.ops.convert_to_numpy(trained.pairs_from(latent)[1])
     np.testing.assert_array_equal(again, images_2)  # inference is deterministic
     np.testing.assert_array_equal(latent, trained.sample_inputs(4, seed=2))
-    first, second = (keras.ops.convert_to_numpy(trained.generate_pairs(3)[1]) for _ in range(2))
-    assert first.shape == (3, 28, 28, 1) and not np.array_equal(first, second)  # fresh noise
+    # generate_pairs draws one z per pair from the model's noise, fresh at every call.
+    state = keras.ops.convert_to_numpy(trained.seed_generator.state).copy()
+    drawn = [keras.ops.convert_to_numpy(images) for images in trained.generate_pairs(3)]
+    (latent,) = step_checks.replay(state, [("normal", (3, 8))])
+    for images, expected in zip(drawn, trained.pairs_from(latent.astype("float32"))):
+        np.testing.assert_allclose(images, keras.ops.convert_to_numpy(expected), atol=1e-6)
+    again = keras.ops.convert_to_numpy(trained.generate_pairs(3)[1])
+    assert drawn[1].shape == (3, 28, 28, 1) and not np.array_equal(drawn[1], again)
     assert not getattr(trained.generate_pairs(3)[1], "requires_grad", False)
     assert tuple(trained.generate(3).shape) == (3, 28, 28, 1)
 
