@@ -58,6 +58,8 @@ MODELS = {
     "cycle-consistent ResNet generators, PatchGANs and image pools.",
     "infogan": "InfoGAN (Chen et al., 2016): categorical and continuous codes kept recoverable "
     "from the samples by a recognition head Q sharing the discriminator's trunk.",
+    "cogan": "CoGAN (Liu and Tuzel, 2016): two GANs sharing their generators' first and "
+    "discriminators' last layers learn corresponding images of two domains without pairs.",
 }
 
 

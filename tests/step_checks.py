@@ -129,6 +129,8 @@ class OneStep:
     """The state of a model before and after one `fit()` step with SGD for every player
     (`labels`: the class of each real image, for conditional models).
 
+    `real_images` is one batch: an array, or a tuple of arrays such as two domains' batches.
+
     Attributes: `logs` (the logged values), `discriminator_before` and `discriminator_after`,
     `generator_before` and `generator_after` (NumPy weights), and `draws`: the step's random
     draws replayed from the model's seed generator, in the order given.
@@ -141,8 +143,10 @@ class OneStep:
         self.discriminator_before = weights_of(model.discriminator)
         self.generator_before = weights_of(model.generator)
         state = keras.ops.convert_to_numpy(model.seed_generator.state).copy()
-        history = model.fit(real_images, labels, batch_size=len(real_images), epochs=1,
-                            verbose=0, shuffle=False)
+        # One batch: `real_images` is an array, or a tuple of arrays (two domains).
+        batch_size = len(keras.tree.flatten(real_images)[0])
+        history = model.fit(real_images, labels, batch_size=batch_size, epochs=1, verbose=0,
+                            shuffle=False)
         self.logs = {name: values[-1] for name, values in history.history.items()}
         self.discriminator_after = weights_of(model.discriminator)
         self.generator_after = weights_of(model.generator)
@@ -385,3 +389,73 @@ class PlayersStep:
         self.logs = {name: values[-1] for name, values in history.history.items()}
         self.after = {name: weights_of(getattr(model, name)) for name in networks}
         self.draws = replay(state, draws)
+# Coupled networks of two domains (CoGAN): shared layers NumPy can follow
+# ------------------------------------------------------------------------------------------
+def linear_coupled_generator(latent_dim, image_shape, hidden=3, scale=0.3, seed=1):
+    """G_d(z) = tanh(zB·A_d + c_d) for the domains d = 1, 2, named "generator": a shared
+    linear trunk B (layer "shared", no bias) and one linear head per domain (layers "head_1"
+    and "head_2"); outputs [images_1, images_2], grey fakes like `linear_generator`'s."""
+    rng = np.random.default_rng(seed)
+    size = math.prod(image_shape)
+    latent = keras.Input((latent_dim,), name="latent")
+    trunk = keras.layers.Dense(
+        hidden, use_bias=False, name="shared",
+        kernel_initializer=keras.initializers.Constant(rng.normal(size=(latent_dim, hidden))))(
+        latent)
+    outputs = []
+    for domain in (1, 2):
+        kernel = rng.normal(0.0, scale / math.sqrt(hidden), (hidden, size))
+        offset = 0.3 + rng.normal(0.0, 0.05, (size,))
+        x = keras.layers.Dense(size, name=f"head_{domain}",
+                               kernel_initializer=keras.initializers.Constant(kernel),
+                               bias_initializer=keras.initializers.Constant(offset))(trunk)
+        x = keras.layers.Activation("tanh", dtype="float32")(x)
+        outputs.append(keras.layers.Reshape(image_shape, name=f"images_{domain}")(x))
+    return keras.Model(latent, outputs, name="generator")
+
+
+def linear_coupled_discriminator(image_shape, hidden=3, bias=0.1, seed=0):
+    """D_d(x) = flatten(x)P_d·w + b for the domains d = 1, 2, named "discriminator": one
+    private linear map P_d per domain (layers "private_1" and "private_2", no bias) and a
+    shared w, b (layer "shared"); inputs [images_1, images_2], outputs [scores_1, scores_2]."""
+    rng = np.random.default_rng(seed)
+    size = math.prod(image_shape)
+    shared = keras.layers.Dense(
+        1, name="shared", dtype="float32",
+        kernel_initializer=keras.initializers.Constant(rng.normal(0.0, 0.5, (hidden, 1))),
+        bias_initializer=keras.initializers.Constant(bias))
+    inputs, outputs = [], []
+    for domain in (1, 2):
+        images = keras.Input(image_shape, name=f"images_{domain}")
+        kernel = rng.normal(0.0, 1.0 / math.sqrt(size), (size, hidden))
+        private = keras.layers.Dense(hidden, use_bias=False, name=f"private_{domain}",
+                                     kernel_initializer=keras.initializers.Constant(kernel))
+        inputs.append(images)
+        outputs.append(shared(private(keras.layers.Flatten()(images))))
+    return keras.Model(inputs, outputs, name="discriminator")
+
+
+def named_weights(network, weights):
+    """NumPy `weights` of `network` (as `weights_of` lists them) keyed by variable path, e.g.
+    "shared/kernel"."""
+    paths = [variable.path for variable in network.trainable_variables]
+    return dict(zip(paths, weights, strict=True))
+
+
+def coupled_generated(generator, weights, latent, image_shape):
+    """The two domains' images of `linear_coupled_generator` with NumPy `weights`, and the
+    shared hidden code h = zB: `(h, [images_1, images_2])`."""
+    named = named_weights(generator, weights)
+    hidden = np.asarray(latent, "float64") @ named["shared/kernel"]
+    images = [np.tanh(hidden @ named[f"head_{domain}/kernel"] + named[f"head_{domain}/bias"])
+              .reshape((len(latent),) + tuple(image_shape)) for domain in (1, 2)]
+    return hidden, images
+
+
+def coupled_scores(discriminator, weights, images):
+    """The two domains' scores of `linear_coupled_discriminator` with NumPy `weights` on
+    `images` = [images_1, images_2]: a list of (batch, 1) arrays."""
+    named = named_weights(discriminator, weights)
+    return [np.asarray(batch, "float64").reshape(len(batch), -1)
+            @ named[f"private_{domain}/kernel"] @ named["shared/kernel"] + named["shared/bias"]
+            for domain, batch in zip((1, 2), images)]

@@ -462,3 +462,15 @@ def test_linear_probe_nearest_neighbour_pca_and_kmeans():
     assert metrics.pca_reconstruction_error(line[:40], line[40:] + [0, 0, 1], 1) > 0.1
     with pytest.raises(ValueError, match="one entry per example"):
         metrics.linear_probe_accuracy(points, labels[:10], points, labels)
+
+
+def test_linear_probe_predicts_what_its_accuracy_counts():
+    rng = np.random.default_rng(1)
+    labels = rng.integers(0, 3, 300)
+    points = np.array([[0.0, 0.0], [4.0, 0.0], [0.0, 4.0]])[labels] + rng.normal(0, 1, (300, 2))
+    predict = metrics.linear_probe(points[:200], labels[:200])
+    predicted = predict(points[200:])
+    assert predicted.shape == (100,) and set(predicted) <= {0, 1, 2}
+    assert np.mean(predicted == labels[200:]) == metrics.linear_probe_accuracy(
+        points[:200], labels[:200], points[200:], labels[200:])
+    np.testing.assert_array_equal(predict(np.array([[4.0, 0.0], [0.0, 4.0]])), [1, 2])
