@@ -69,12 +69,9 @@ def summary(row):
     """The measured numbers beside their baselines, in one markdown cell."""
     scores = row["scores"]
     return (
-        f"reconstruction MSE {scores['reconstruction_mse']:.4f} (PCA-10 "
-        f"{scores['pca_reconstruction_mse']:.4f}); codes: largest abs mean "
-        f"{scores['largest_code_mean']:.3f} (< {CODE_MEAN_LIMIT}), std "
-        f"{scores['smallest_code_std']:.2f}–{scores['largest_code_std']:.2f} (0.75–1.25); "
-        f"prior samples FCD {scores['fcd']:.2f} (baseline {scores['baseline_fcd']:.2f}), "
-        f"classes {scores['smallest_class_share']:.1%}–{scores['largest_class_share']:.1%}; "
-        f"linear probe codes {scores['linear_probe_codes']:.1%} vs pixels "
-        f"{scores['linear_probe_pixels']:.1%}; reconstructions keep the class "
-        f"{scores['reconstructions_class_preserved']:.1%}")
+        f"MSE {scores['reconstruction_mse']:.3f} (PCA-10 {scores['pca_reconstruction_mse']:.3f}); "
+        f"codes max abs mean {scores['largest_code_mean']:.2f} (bar {CODE_MEAN_LIMIT}), std "
+        f"{scores['smallest_code_std']:.2f}–{scores['largest_code_std']:.2f}; FCD "
+        f"{scores['fcd']:.2f} (baseline {scores['baseline_fcd']:.1f}), classes "
+        f"{scores['smallest_class_share']:.1%}–{scores['largest_class_share']:.1%}; linear probe "
+        f"codes {scores['linear_probe_codes']:.1%}, pixels {scores['linear_probe_pixels']:.1%}")
