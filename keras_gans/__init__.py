@@ -48,6 +48,8 @@ MODELS = {
     "RaLSGAN and RaHinge losses on DCGAN networks.",
     "softmax_gan": "Softmax GAN (Lin, 2017): one softmax over each batch's real and fake "
     "energies; MLP networks.",
+    "bigan": "BiGAN / ALI (Donahue et al., 2016; Dumoulin et al., 2016): an encoder that "
+    "inverts the generator, learned against a discriminator of (image, latent) pairs.",
     "pix2pix": "pix2pix (Isola et al., 2017): paired image-to-image translation with a U-Net "
     "generator, a PatchGAN and an L1 term.",
     "cyclegan": "CycleGAN (Zhu et al., 2017): unpaired translation between two collections with "

@@ -326,3 +326,17 @@ def mean_squared_error(outputs, target):
     """Mean (outputs − target)² over every element: the least-squares adversarial term of
     CycleGAN's generators (PyTorch `MSELoss` against a constant target)."""
     return ops.mean(ops.square(_float(outputs) - target))
+
+
+# ----------------------------------------------------------------------------------------------
+# Bidirectional GANs: BiGAN (Donahue et al., 2016) and ALI (Dumoulin et al., 2016)
+# ----------------------------------------------------------------------------------------------
+def bidirectional_generator_loss(encoder_logits, generator_logits):
+    """The loss of a BiGAN's generator and encoder together: the joint discriminator's
+    cross-entropy with the labels swapped, ½[BCE(D(x, E(x)), 0) + BCE(D(G(z), z), 1)].
+
+    Args:
+        encoder_logits: discriminator logits on data pairs (x, E(x)).
+        generator_logits: discriminator logits on generated pairs (G(z), z).
+    """
+    return discriminator_loss(generator_logits, encoder_logits)

@@ -280,3 +280,18 @@ def test_softmax_gan_losses():
         1.5 + log_z)
     # Large energies stay finite (log-sum-exp).
     assert np.isfinite(value(losses.softmax_discriminator_loss([500.0, 600.0], [700.0, 800.0])))
+
+
+# ----------------------------------------------------------------------------------------------
+# Bidirectional GANs (BiGAN, ALI)
+# ----------------------------------------------------------------------------------------------
+def test_bidirectional_generator_loss_swaps_the_labels():
+    encoder_logits, generator_logits = [0.0, 2.0], [-1.0, 3.0]
+    # ½[BCE(D(x, E(x)), 0) + BCE(D(G(z), z), 1)] = ½[mean log(1 + e^l) + mean log(1 + e^−l)].
+    encoder_term = mean([math.log(2.0), math.log(1.0 + math.exp(2.0))])
+    generator_term = mean([math.log(1.0 + math.e), math.log(1.0 + math.exp(-3.0))])
+    expected = 0.5 * (encoder_term + generator_term)
+    assert expected == pytest.approx(0.5 * ((0.6931 + 2.1269) / 2 + (1.3133 + 0.0486) / 2),
+                                     abs=1e-4)
+    assert value(losses.bidirectional_generator_loss(encoder_logits, generator_logits)) == (
+        pytest.approx(expected, rel=1e-6))
