@@ -286,25 +286,20 @@ def linear_encoder(image_shape, latent_dim, scale=0.3, seed=2, stochastic=False)
     return keras.Model(images, heads if stochastic else heads[0], name="encoder")
 
 
-def linear_joint_discriminator(image_shape, latent_dim, norm=0.5, bias=0.1, seed=0):
-    """D(x, z) = w·[z, flatten(x)] + b with ‖w‖₂ = `norm`, named "discriminator", taking
-    `[images, latent]`."""
-    kernel = np.random.default_rng(seed).normal(size=(latent_dim + math.prod(image_shape), 1))
-    kernel *= norm / np.linalg.norm(kernel)
+def linear_joint_discriminator(image_shape, latent_dim, **options):
+    """D(x, z) = w·[z, flatten(x)] + b: a `linear_discriminator` of the latent and the image
+    concatenated, taking `[images, latent]`; `joint_scores(weights, x, z)`."""
     images = keras.Input(image_shape, name="images")
     latent = keras.Input((latent_dim,), name="latent")
-    joint = keras.layers.Concatenate()([latent, keras.layers.Flatten()(images)])
-    scores = keras.layers.Dense(1, kernel_initializer=keras.initializers.Constant(kernel),
-                                bias_initializer=keras.initializers.Constant(bias),
-                                dtype="float32", name="scores")(joint)
-    return keras.Model([images, latent], scores, name="discriminator")
+    joined = keras.layers.Concatenate()([latent, keras.layers.Flatten()(images)])
+    inner = linear_discriminator((latent_dim + math.prod(image_shape),), **options)
+    return keras.Model([images, latent], inner(joined), name="discriminator")
 
 
 def joint_scores(weights, images, latent):
     """The linear joint discriminator's outputs, shape (batch, 1), from its [w, b]."""
-    kernel, bias = weights
     flat = np.asarray(images, "float64").reshape(len(images), -1)
-    return np.concatenate([np.asarray(latent, "float64"), flat], axis=1) @ kernel + bias
+    return scores(weights, np.concatenate([np.asarray(latent, "float64"), flat], axis=1))
 
 
 def encoded(weights, images):

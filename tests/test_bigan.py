@@ -167,8 +167,11 @@ def test_command_line_smoke_run(tmp_path):
     assert checkpoint.exists() and (tmp_path / "samples" / "epoch_0001.png").exists()
     restored = keras.saving.load_model(checkpoint)
     assert restored.encoder_kind == "deterministic" and restored.latent_dim == 50
-    images = np.random.default_rng(0).uniform(-1, 1, (2, 28, 28, 3)).astype("float32")
-    assert restored.encode(images).shape == (2, 50)
+    # The `encode` subcommand writes the codes of a dataset.
+    codes = tmp_path / "codes.npy"
+    assert bigan.main(["encode", "--checkpoint", str(checkpoint), "--dataset", "shapes",
+                       "--image-size", "28", "--limit", "8", "--output", str(codes)]) == 0
+    assert np.load(codes).shape == (8, 50)
 
 
 # --- The training step's values, the encoder's gradient and every update's direction -------
