@@ -32,6 +32,10 @@ sigmoid before the cross-entropy, and its N(0, I) prior of size 100.
 
     python -m keras_gans.bigan --dataset shapes --image-size 28
     python -m keras_gans.bigan --dataset mnist --data-dir ../shared/data/mnist --encoder stochastic
+    python -m keras_gans.bigan encode --checkpoint runs/bigan/checkpoints/model.keras \\
+        --dataset mnist --data-dir ../shared/data/mnist --split test --output codes.npy
+
+Sample grids show held-out images beside their reconstructions G(E(x)); `sample` draws G(z).
 """
 
 import math

@@ -62,7 +62,9 @@ def test_networks_follow_the_paper_configuration():
     assert bigan.DEFAULTS["latent_dim"] == 50 and bigan.DEFAULTS["batch_size"] == 64
 
 
-def test_settings_that_cannot_work_are_refused():
+def test_settings_that_cannot_work_are_refused(tmp_path, capsys):
+    assert bigan.main(["--encoder", "gaussian", "--out", str(tmp_path / "run")]) == 2
+    assert "--encoder: invalid choice: 'gaussian'" in capsys.readouterr().err
     with pytest.raises(ValueError, match="Unknown encoder 'gaussian'"):
         bigan.BiGAN(encoder="gaussian")
     with pytest.raises(ValueError, match="pass latent_dim=50"):
