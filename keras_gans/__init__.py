@@ -50,6 +50,8 @@ MODELS = {
     "energies; MLP networks.",
     "aae": "Adversarial Autoencoder (Makhzani et al., 2015): MLP autoencoder whose codes a "
     "discriminator matches to a prior; reconstruction and regularisation phases.",
+    "bigan": "BiGAN / ALI (Donahue et al., 2016; Dumoulin et al., 2016): an encoder that "
+    "inverts the generator, learned against a discriminator of (image, latent) pairs.",
     "pix2pix": "pix2pix (Isola et al., 2017): paired image-to-image translation with a U-Net "
     "generator, a PatchGAN and an L1 term.",
     "cgan": "CGAN (Mirza and Osindero, 2014): generator and discriminator both given the class "

@@ -370,3 +370,17 @@ def information_loss(categorical_logits, categorical_codes, continuous_means, co
     """
     return (categorical_crossentropy_from_logits(categorical_logits, categorical_codes)
             + unit_gaussian_negative_log_likelihood(continuous_codes, continuous_means))
+
+
+# ----------------------------------------------------------------------------------------------
+# Bidirectional GANs: BiGAN (Donahue et al., 2016) and ALI (Dumoulin et al., 2016)
+# ----------------------------------------------------------------------------------------------
+def bidirectional_generator_loss(encoder_logits, generator_logits):
+    """The loss of a BiGAN's generator and encoder together: the joint discriminator's
+    cross-entropy with the labels swapped, ½[BCE(D(x, E(x)), 0) + BCE(D(G(z), z), 1)].
+
+    Args:
+        encoder_logits: discriminator logits on data pairs (x, E(x)).
+        generator_logits: discriminator logits on generated pairs (G(z), z).
+    """
+    return discriminator_loss(generator_logits, encoder_logits)

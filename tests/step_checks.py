@@ -459,3 +459,110 @@ def coupled_scores(discriminator, weights, images):
     return [np.asarray(batch, "float64").reshape(len(batch), -1)
             @ named[f"private_{domain}/kernel"] @ named["shared/kernel"] + named["shared/bias"]
             for domain, batch in zip((1, 2), images)]
+
+
+# ------------------------------------------------------------------------------------------
+# Models with an encoder and a joint discriminator D(x, z) (BiGAN, ALI)
+# ------------------------------------------------------------------------------------------
+def linear_joint_discriminator(image_shape, latent_dim, **options):
+    """D(x, z) = w·[z, flatten(x)] + b: a `linear_discriminator` of the latent and the image
+    concatenated, taking `[images, latent]`; `joint_scores(weights, x, z)`."""
+    images = keras.Input(image_shape, name="images")
+    latent = keras.Input((latent_dim,), name="latent")
+    joined = keras.layers.Concatenate()([latent, keras.layers.Flatten()(images)])
+    inner = linear_discriminator((latent_dim + math.prod(image_shape),), **options)
+    return keras.Model([images, latent], inner(joined), name="discriminator")
+
+
+def joint_scores(weights, images, latent):
+    """The linear joint discriminator's outputs, shape (batch, 1), from its [w, b]."""
+    flat = np.asarray(images, "float64").reshape(len(images), -1)
+    return scores(weights, np.concatenate([np.asarray(latent, "float64"), flat], axis=1))
+
+
+def encoded(weights, images):
+    """The linear encoder's outputs from its weights: [B, d] gives E(x); [B, d, C, e] gives
+    the pair (μ(x), log σ(x))."""
+    flat = np.asarray(images, "float64").reshape(len(images), -1)
+    heads = [flat @ weights[index] + weights[index + 1] for index in range(0, len(weights), 2)]
+    return heads[0] if len(heads) == 1 else tuple(heads)
+
+
+def numerical_gradient(function, weights, step=1e-6):
+    """Central differences of the scalar `function(weights)` for a list of float64 arrays."""
+    gradients = []
+    for index, array in enumerate(weights):
+        gradient = np.zeros_like(array)
+        for position in np.ndindex(array.shape):
+            shifted = [w.copy() for w in weights]
+            shifted[index][position] += step
+            above = function(shifted)
+            shifted[index][position] -= 2 * step
+            gradient[position] = (above - function(shifted)) / (2 * step)
+        gradients.append(gradient)
+    return gradients
+
+
+def assert_joint_step_matches_numpy(model, real_images, discriminator_loss, generator_loss,
+                                    draws, latents, codes, rtol=1e-4):
+    """A step of D on (x, E(x)) against (G(z), z), then of G and E together, as NumPy says.
+
+    `model` must hold a `linear_joint_discriminator`, a `linear_generator` and a
+    `linear_encoder`, as `model.discriminator`, `.generator` and `.encoder`, and log `d_loss`
+    and `g_loss` (the loss of G and E). Checks that the logged losses equal NumPy's; that the
+    encoder's new weights are one SGD step on NumPy's generator loss (the encoder's gradient
+    reaches it, whole); and that every update goes the right way: after the D step D rates
+    (x, E(x)) higher and (G(z), z) lower; after the G and E step D rates (G(z), z) of the same
+    z higher and (x, E(x)) of the same x lower.
+
+    Args:
+        model: the model, not compiled.
+        real_images: one step's real batch.
+        discriminator_loss: (scores of (x, E(x)), scores of (G(z), z), draws) → D's loss.
+        generator_loss: the same → the loss of G and E, scored by D after its step.
+        draws: the step's random draws in order, as ("normal" or "uniform", shape).
+        latents: draws → (the D step's z, the G and E step's z), in NumPy.
+        codes: (encoder weights, images, draws, step) → the codes D sees at `step` (0: the
+            D step, 1: the G and E step), from the weights as `encoded` reads them.
+    """
+    encoder_before = [w.astype("float64") for w in weights_of(model.encoder)]
+    step = OneStep(model, real_images, draws)
+    encoder_after = weights_of(model.encoder)
+    image_shape = real_images.shape[1:]
+    d_before, d_after = step.discriminator_before, step.discriminator_after
+    g_before, g_after = step.generator_before, step.generator_after
+    d_latent, g_latent = latents(step.draws)
+
+    def d_scores(d_weights, e_weights, g_weights, latent, index):
+        real = joint_scores(d_weights, real_images,
+                            codes(e_weights, real_images, step.draws, index))
+        fake = joint_scores(d_weights, generated(g_weights, latent, image_shape), latent)
+        return real, fake
+
+    def g_loss_of(e_weights):
+        return generator_loss(*d_scores(d_after, e_weights, g_before, g_latent, 1), step.draws)
+
+    expected_d = discriminator_loss(*d_scores(d_before, encoder_before, g_before, d_latent, 0),
+                                    step.draws)
+    np.testing.assert_allclose(step.logs["d_loss"], expected_d, rtol=rtol, atol=1e-6)
+    np.testing.assert_allclose(step.logs["g_loss"], g_loss_of(encoder_before), rtol=rtol,
+                               atol=1e-6)
+    gradients = numerical_gradient(g_loss_of, encoder_before)
+    assert max(np.abs(step.learning_rate * g).max() for g in gradients) > 1e-4, \
+        "the generator loss must move the encoder"
+    for before, gradient, after in zip(encoder_before, gradients, encoder_after, strict=True):
+        np.testing.assert_allclose(after, before - step.learning_rate * gradient, rtol=rtol,
+                                   atol=1e-6)
+    # Directions: D's step, then G's and E's.
+    real_before, fake_before = d_scores(d_before, encoder_before, g_before, d_latent, 0)
+    real_after, fake_after = d_scores(d_after, encoder_before, g_before, d_latent, 0)
+    assert real_after.mean() > real_before.mean() and fake_after.mean() < fake_before.mean()
+    real_before, fake_before = d_scores(d_after, encoder_before, g_before, g_latent, 1)
+    real_after, fake_after = d_scores(d_after, encoder_after, g_after, g_latent, 1)
+    assert fake_after.mean() > fake_before.mean() and real_after.mean() < real_before.mean()
+    return step
+
+
+def bidirectional_generator_loss(real, fake, draws=None):
+    """½[BCE(D(x, E(x)), 0) + BCE(D(G(z), z), 1)]: D's cross-entropy with the labels swapped."""
+    return 0.5 * (softplus(real).mean() + softplus(-fake).mean())

@@ -304,3 +304,18 @@ def test_information_loss_is_cross_entropy_plus_half_squared_code_errors():
     logits, labels = [[0.0, 0.0], [0.0, 0.0]], [[1.0, 0.0], [0.0, 1.0]]  # CE = log 2
     assert value(losses.information_loss(logits, labels, means, codes)) == pytest.approx(
         math.log(2.0) + 1.3125)
+
+
+# ----------------------------------------------------------------------------------------------
+# Bidirectional GANs (BiGAN, ALI)
+# ----------------------------------------------------------------------------------------------
+def test_bidirectional_generator_loss_swaps_the_labels():
+    encoder_logits, generator_logits = [0.0, 2.0], [-1.0, 3.0]
+    # ½[BCE(D(x, E(x)), 0) + BCE(D(G(z), z), 1)] = ½[mean log(1 + e^l) + mean log(1 + e^−l)].
+    encoder_term = mean([math.log(2.0), math.log(1.0 + math.exp(2.0))])
+    generator_term = mean([math.log(1.0 + math.e), math.log(1.0 + math.exp(-3.0))])
+    expected = 0.5 * (encoder_term + generator_term)
+    assert expected == pytest.approx(0.5 * ((0.6931 + 2.1269) / 2 + (1.3133 + 0.0486) / 2),
+                                     abs=1e-4)
+    assert value(losses.bidirectional_generator_loss(encoder_logits, generator_logits)) == (
+        pytest.approx(expected, rel=1e-6))
