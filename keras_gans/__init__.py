@@ -52,6 +52,8 @@ MODELS = {
     "generator, a PatchGAN and an L1 term.",
     "cyclegan": "CycleGAN (Zhu et al., 2017): unpaired translation between two collections with "
     "cycle-consistent ResNet generators, PatchGANs and image pools.",
+    "cluster_gan": "ClusterGAN (Mukherjee et al., 2019): WGAN-GP with a one-hot cluster code in "
+    "the latent space and an encoder that recovers it, clustering images without labels.",
 }
 
 

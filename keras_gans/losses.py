@@ -326,3 +326,20 @@ def mean_squared_error(outputs, target):
     """Mean (outputs − target)² over every element: the least-squares adversarial term of
     CycleGAN's generators (PyTorch `MSELoss` against a constant target)."""
     return ops.mean(ops.square(_float(outputs) - target))
+
+
+# ----------------------------------------------------------------------------------------------
+# Categorical codes: ClusterGAN's cluster term (Mukherjee et al., 2019)
+# ----------------------------------------------------------------------------------------------
+def categorical_crossentropy_from_logits(logits, targets):
+    """Mean cross-entropy −Σ_k t_k·log softmax(logits)_k of a batch of class logits.
+
+    ClusterGAN's β_c term CE(E_c(G(z)), z_c), TensorFlow's
+    `softmax_cross_entropy_with_logits` averaged over the batch.
+
+    Args:
+        logits: unnormalized class scores, shaped (batch, classes).
+        targets: one-hot codes (or class probabilities) of the same shape.
+    """
+    log_probabilities = ops.log_softmax(_float(logits), axis=-1)
+    return -ops.mean(ops.sum(_float(targets) * log_probabilities, axis=-1))
