@@ -19,13 +19,17 @@ penalty 2.5e-5·Σw²/2, whose gradient 2.5e-5·w is also PyTorch's `weight_deca
 β = (0.5, 0.9) for D and for G+E together; batch 64.
 
 The networks, with [-1, 1] data and a tanh output instead of the authors' [0, 1] data and
-sigmoid: G: z 40 → fc 1024 → BN → ReLU → fc 7·7·128 → BN → ReLU → convT 64 k4 s2 → BN → ReLU →
+sigmoid: G: [z_n, z_c] (40) → fc 1024 → BN → ReLU → fc 7·7·128 → BN → ReLU → convT 64 k4 s2 → BN → ReLU →
 convT 1 k4 s2 → tanh. D: conv 64 k4 s2 → LeakyReLU(0.2) → conv 128 k4 s2 → LReLU → fc 1024 →
 LReLU → fc 1, with no normalization (a WGAN-GP critic). E: the same trunk as D → fc 40, split
 into the z_n estimate (30, linear) and the cluster logits (10). Weights N(0, 0.02) as in the
 authors' code, except the last fc layers of D and E (Glorot uniform, their default). Batch
-normalization is the authors' `tf.contrib` batch norm (offset, no scale, ε 1e-3); its moving
-statistics (Keras momentum 0.9) serve inference, where the authors kept batch statistics.
+normalization is the authors' `tf.contrib` batch norm (offset, no scale, ε 1e-3), with Keras
+momentum 0.9 for the moving statistics used at inference.
+
+After training, `cluster(images)` gives argmax E_c (the `cluster` subcommand writes it for a
+dataset), `encode(images)` the estimate of [z_n, z_c] and `generate(count, clusters=k)`
+samples of cluster k; sample grids show one row per cluster, the same z_n down each column.
 
 Not copied: PyTorch-GAN's z_n scale of 0.75 (the paper's is 0.1) and its CUDA-only sampler; the
 authors' single interpolation coefficient shared by the whole batch (here one α per sample).
@@ -34,14 +38,16 @@ scripts/criteria/cluster_gan.py).
 
     python -m keras_gans.cluster_gan --dataset shapes --image-size 28
     python -m keras_gans.cluster_gan --dataset mnist --data-dir ../shared/data/mnist
+    python -m keras_gans.cluster_gan cluster --checkpoint runs/cluster_gan/checkpoints/model.keras \\
+        --dataset mnist --data-dir ../shared/data/mnist --output clusters.npy
 """
 
 import keras
-import numpy as np
 from keras import layers
 from keras import ops
 
 from keras_gans import cli
+from keras_gans import conditioning
 from keras_gans import engine
 from keras_gans import losses
 from keras_gans import wgan_gp
@@ -76,16 +82,17 @@ def generator_batch_normalization():
     return layers.BatchNormalization(momentum=0.9, epsilon=1e-3, scale=False)
 
 
-def build_generator(noise_dim=30, clusters=10, image_shape=(28, 28, 1), filters=64,
+def build_generator(latent_dim=30, clusters=10, image_shape=(28, 28, 1), filters=64,
                     hidden_units=1024, weight_decay=2.5e-5):
-    """ClusterGAN generator: z → fc 1024 → BN → ReLU → fc 7·7·128 → BN → ReLU → convT 64 → convT.
+    """ClusterGAN generator: [z_n, z_c] → fc 1024 → BN → ReLU → fc 7·7·128 → BN → ReLU → convT 64
+    → BN → ReLU → convT → tanh.
 
-    The transposed convolutions have 4×4 kernels and stride 2 (7 → 14 → 28); BN and ReLU follow
-    the first, tanh the second. Mukherjee et al. (2019), the authors' MNIST generator.
+    The transposed convolutions have 4×4 kernels and stride 2 (7 → 14 → 28). Mukherjee et al.
+    (2019), the authors' MNIST generator, which takes z_n and the one-hot z_c concatenated.
 
     Args:
-        noise_dim: size of the continuous part z_n.
-        clusters: K, the size of the one-hot part z_c; the input is their concatenation.
+        latent_dim: size of the continuous part z_n (30).
+        clusters: K, the size of the one-hot part z_c (10).
         image_shape: (size, size, channels), the size a multiple of 4.
         filters: channels of the first transposed convolution (64); the fc layer's map has
             twice as many (128).
@@ -93,14 +100,16 @@ def build_generator(noise_dim=30, clusters=10, image_shape=(28, 28, 1), filters=
         weight_decay: L2 weight decay on every kernel (2.5e-5), see `weight_decay_regularizer`.
 
     Returns:
-        A functional `keras.Model` named "generator".
+        A functional `keras.Model` named "generator" taking [z_n, one-hot z_c].
     """
     check_image_shape(image_shape)
     start = image_shape[0] // STRIDES
     options = dict(kernel_initializer=weight_initializer(),
                    kernel_regularizer=weight_decay_regularizer(weight_decay))
-    latent = keras.Input((noise_dim + clusters,), name="latent")
-    x = layers.Dense(hidden_units, **options)(latent)
+    latent = keras.Input((latent_dim,), name="latent")
+    classes = keras.Input((clusters,), name="clusters")
+    x = layers.Concatenate()([latent, classes])
+    x = layers.Dense(hidden_units, **options)(x)
     x = layers.ReLU()(generator_batch_normalization()(x))
     x = layers.Dense(start * start * 2 * filters, **options)(x)
     x = layers.Reshape((start, start, 2 * filters))(x)
@@ -109,7 +118,7 @@ def build_generator(noise_dim=30, clusters=10, image_shape=(28, 28, 1), filters=
     x = layers.ReLU()(generator_batch_normalization()(x))
     x = layers.Conv2DTranspose(image_shape[-1], 4, strides=2, padding="same", **options)(x)
     images = layers.Activation("tanh", dtype="float32", name="images")(x)
-    return keras.Model(latent, images, name="generator")
+    return keras.Model([latent, classes], images, name="generator")
 
 
 def critic_trunk(images, filters=64, hidden_units=1024, weight_decay=0.0):
@@ -154,15 +163,15 @@ def build_critic(image_shape=(28, 28, 1), filters=64, hidden_units=1024):
     return keras.Model(images, scores, name="critic")
 
 
-def build_encoder(noise_dim=30, clusters=10, image_shape=(28, 28, 1), filters=64,
+def build_encoder(latent_dim=30, clusters=10, image_shape=(28, 28, 1), filters=64,
                   hidden_units=1024, weight_decay=2.5e-5):
-    """ClusterGAN encoder E: `critic_trunk` → fc (noise_dim + clusters), split in two.
+    """ClusterGAN encoder E: `critic_trunk` → fc (latent_dim + clusters), split in two.
 
     Mukherjee et al. (2019), the authors' MNIST encoder: one linear layer whose first
-    `noise_dim` outputs estimate z_n and whose last `clusters` outputs are the logits of z_c.
+    `latent_dim` outputs estimate z_n and whose last `clusters` outputs are the logits of z_c.
 
     Args:
-        noise_dim: size of z_n (30).
+        latent_dim: size of z_n (30).
         clusters: K (10).
         image_shape: (size, size, channels), the size a multiple of 4.
         filters: channels of the first convolution (64).
@@ -175,10 +184,10 @@ def build_encoder(noise_dim=30, clusters=10, image_shape=(28, 28, 1), filters=64
     check_image_shape(image_shape)
     images = keras.Input(image_shape, name="images")
     features = critic_trunk(images, filters, hidden_units, weight_decay)
-    latent = layers.Dense(noise_dim + clusters, dtype="float32", name="latent",
+    latent = layers.Dense(latent_dim + clusters, dtype="float32", name="latent",
                           kernel_regularizer=weight_decay_regularizer(weight_decay))(features)
-    noise = layers.Identity(name="noise")(latent[:, :noise_dim])
-    cluster_logits = layers.Identity(name="cluster_logits")(latent[:, noise_dim:])
+    noise = layers.Identity(name="noise")(latent[:, :latent_dim])
+    cluster_logits = layers.Identity(name="cluster_logits")(latent[:, latent_dim:])
     return keras.Model(images, [noise, cluster_logits], name="encoder")
 
 
@@ -186,16 +195,21 @@ def build_encoder(noise_dim=30, clusters=10, image_shape=(28, 28, 1), filters=64
 # The model
 # ------------------------------------------------------------------------------------------
 @keras.saving.register_keras_serializable(package="keras_gans")
-class ClusterGAN(wgan_gp.WassersteinGAN):
+class ClusterGAN(conditioning.ClassConditional, wgan_gp.WassersteinGAN):
     """ClusterGAN: a WGAN-GP whose latent space has K clusters that an encoder recovers.
 
     Each training step makes `n_critic` critic updates, each on a fresh real batch, then one
     joint update of the generator and the encoder (see the module docstring for the losses).
     When calling `fit()` directly, pass `batch_size = n_critic × 64` (the command line does
-    this itself).
+    this itself). Labels are never used: the clusters are learnt.
+
+    The generator takes `(z_n, cluster ids)` like the library's conditional models
+    (`conditioning.ClassConditional`), so `model((noise, clusters))`, `sample_inputs` and the
+    sample grids (one row per cluster, the same z_n down each column) work as theirs do;
+    `num_classes` is K.
 
     Args:
-        noise_dim: size of the continuous latent z_n (30).
+        latent_dim: size of the continuous latent z_n (30).
         clusters: K, the number of clusters, i.e. the size of the one-hot z_c (10).
         image_shape: (size, size, channels), the size a multiple of 4.
         noise_stddev: standard deviation σ of z_n ~ N(0, σ²·I) (0.1).
@@ -206,7 +220,7 @@ class ClusterGAN(wgan_gp.WassersteinGAN):
         weight_decay: L2 weight decay on the kernels of the default G and E (2.5e-5).
         filters: channels of the networks' 64-channel layers (64).
         hidden_units: units of their 1024-unit fc layers (1024).
-        generator: optional prebuilt generator (noise_dim + clusters → image in [-1, 1]).
+        generator: optional prebuilt generator ([z_n, one-hot z_c] → image in [-1, 1]).
         discriminator: optional prebuilt critic (image → score) without batch normalization.
         encoder: optional prebuilt encoder (image → [z_n estimate, cluster logits]).
         seed: seed of the model's noise (z_n, z_c and the interpolation weights).
@@ -222,8 +236,8 @@ class ClusterGAN(wgan_gp.WassersteinGAN):
     model = ClusterGAN(image_shape=(28, 28, 1))
     model.compile()  # Adam 1e-4, β = (0.5, 0.9) for D and for G+E
     model.fit(digits, batch_size=5 * 64, epochs=100)  # 5 critic batches per step
-    clusters = model.cluster(digits)  # argmax of E_c: one cluster id per image
-    ones_like_cluster_3 = model.generate(16, clusters=3)
+    cluster_ids = model.cluster(digits)  # argmax of E_c: one cluster per image
+    cluster_3 = model.generate(16, clusters=3)
     ```
     """
 
@@ -231,23 +245,21 @@ class ClusterGAN(wgan_gp.WassersteinGAN):
                   "cluster_loss")
     network_arguments = ("generator", "discriminator", "encoder")
 
-    def __init__(self, noise_dim=30, clusters=10, image_shape=(28, 28, 1), noise_stddev=0.1,
+    def __init__(self, latent_dim=30, clusters=10, image_shape=(28, 28, 1), noise_stddev=0.1,
                  n_critic=5, gp_weight=10.0, noise_weight=10.0, cluster_weight=10.0,
                  weight_decay=2.5e-5, filters=64, hidden_units=1024, generator=None,
                  discriminator=None, encoder=None, seed=None, **kwargs):
-        check_settings(noise_dim=noise_dim, clusters=clusters, noise_stddev=noise_stddev,
+        check_settings(latent_dim=latent_dim, clusters=clusters, noise_stddev=noise_stddev,
                        gp_weight=gp_weight, noise_weight=noise_weight,
                        cluster_weight=cluster_weight, weight_decay=weight_decay)
         image_shape = tuple(image_shape)
         networks = dict(image_shape=image_shape, filters=filters, hidden_units=hidden_units)
         discriminator = discriminator or build_critic(**networks)
         check_no_batch_normalization(discriminator, "ClusterGAN", "pass a critic without it")
-        generator = generator or build_generator(noise_dim, clusters, weight_decay=weight_decay,
+        generator = generator or build_generator(latent_dim, clusters, weight_decay=weight_decay,
                                                  **networks)
-        super().__init__(latent_dim=noise_dim + clusters, image_shape=image_shape,
-                         generator=generator, discriminator=discriminator, n_critic=n_critic,
-                         seed=seed, **kwargs)
-        self.noise_dim = int(noise_dim)
+        super().__init__(latent_dim=latent_dim, image_shape=image_shape, generator=generator,
+                         discriminator=discriminator, n_critic=n_critic, seed=seed, **kwargs)
         self.clusters = int(clusters)
         self.noise_stddev = float(noise_stddev)
         self.gp_weight = float(gp_weight)
@@ -257,8 +269,13 @@ class ClusterGAN(wgan_gp.WassersteinGAN):
         self.weight_decay = float(weight_decay)
         self.filters = filters
         self.hidden_units = hidden_units
-        self.encoder = encoder or build_encoder(noise_dim, clusters, weight_decay=weight_decay,
+        self.encoder = encoder or build_encoder(latent_dim, clusters, weight_decay=weight_decay,
                                                 **networks)
+
+    @property
+    def num_classes(self):
+        """K, under the name the library's class-conditional helpers use."""
+        return self.clusters
 
     def compile(self, g_optimizer=None, d_optimizer=None, **kwargs):
         """Adam 1e-4, β = (0.5, 0.9) for the critic and one for G and E together."""
@@ -276,32 +293,14 @@ class ClusterGAN(wgan_gp.WassersteinGAN):
         """The variables of G and E, which one optimizer updates together."""
         return self.generator.trainable_variables + self.encoder.trainable_variables
 
-    # The latent space -----------------------------------------------------------------------
-    def sample_latent(self, count, clusters=None):
-        """Draws z = (z_n, z_c) from the model's seed generator.
-
-        Args:
-            count: how many latent vectors.
-            clusters: None (z_c uniform over the K clusters) or the cluster ids, a tensor of
-                `count` integers.
-
-        Returns:
-            `(noise, cluster_ids, latent)`: z_n (count, noise_dim), the ids of z_c (count,)
-            and the generator's input z = [z_n, one-hot z_c] (count, noise_dim + K).
-        """
-        noise = self.normal((count, self.noise_dim), stddev=self.noise_stddev)
-        if clusters is None:
-            uniform = self.uniform((count,))
-            clusters = ops.minimum(ops.cast(ops.floor(uniform * self.clusters), "int32"),
-                                   self.clusters - 1)
-        return noise, clusters, self.latent_of(noise, clusters)
-
-    def latent_of(self, noise, cluster_ids):
-        """The generator's input [z_n, one-hot(cluster_ids)]."""
-        one_hot = ops.one_hot(ops.cast(cluster_ids, "int32"), self.clusters, dtype="float32")
-        return ops.concatenate([ops.cast(noise, "float32"), one_hot], axis=-1)
-
     # Training -----------------------------------------------------------------------------
+    def sample_latent(self, batch_size):
+        """Fresh z = (z_n, z_c) from the model's seed generator: the cluster ids, int32
+        (batch,), drawn uniformly, then z_n ~ N(0, σ²·I)."""
+        cluster_ids = self.random_labels(batch_size)
+        noise = self.normal((batch_size, self.latent_dim), stddev=self.noise_stddev)
+        return noise, cluster_ids
+
     def penalty(self, real_images, fake_images):
         """E[(‖∇D(x̂)‖₂ − 1)²] at interpolates with one α per sample (without λ)."""
         gradients = self.critic_gradients(self.interpolates(real_images, fake_images))
@@ -309,9 +308,9 @@ class ClusterGAN(wgan_gp.WassersteinGAN):
 
     def train_critic(self, real_images):
         """One critic update on a real batch and as many fakes of fresh z = (z_n, z_c)."""
-        batch_size = ops.shape(real_images)[0]
-        latent = self.sample_latent(batch_size)[2]
-        fake_images = ops.stop_gradient(self.generator(latent, training=True))
+        noise, cluster_ids = self.sample_latent(ops.shape(real_images)[0])
+        fake_images = ops.stop_gradient(
+            self.generator([noise, self.one_hot(cluster_ids)], training=True))
         self.minimize(lambda: self.critic_loss(real_images, fake_images),
                       self.critic.trainable_variables, self.d_optimizer)
 
@@ -321,14 +320,14 @@ class ClusterGAN(wgan_gp.WassersteinGAN):
         Returns:
             `(loss, (noise_loss, cluster_loss))`, the two terms without their weights.
         """
-        noise, cluster_ids, latent = self.sample_latent(batch_size)
-        fake_images = self.generator(latent, training=True)
+        noise, cluster_ids = self.sample_latent(batch_size)
+        fake_images = self.generator([noise, self.one_hot(cluster_ids)], training=True)
         adversarial_loss = losses.wasserstein_generator_loss(
             self.critic(fake_images, training=True))
         noise_estimate, cluster_logits = self.encoder(fake_images, training=True)
         noise_loss = losses.mean_squared_error(noise_estimate, noise)
         cluster_loss = losses.categorical_crossentropy_from_logits(
-            cluster_logits, ops.one_hot(cluster_ids, self.clusters, dtype="float32"))
+            cluster_logits, self.one_hot(cluster_ids))
         loss = (adversarial_loss + self.noise_weight * noise_loss
                 + self.cluster_weight * cluster_loss)
         return loss, (noise_loss, cluster_loss)
@@ -349,30 +348,23 @@ class ClusterGAN(wgan_gp.WassersteinGAN):
         return self.track(g_loss=g_loss, noise_loss=noise_loss, cluster_loss=cluster_loss)
 
     # Inference ------------------------------------------------------------------------------
-    def call(self, latent, training=False):
-        """Generates images from a batch of latent vectors z = [z_n, one-hot z_c]."""
-        return self.generator(latent, training=training)
-
     @engine.inference
     def generate(self, count, clusters=None):
-        """Draws `count` images, from every cluster (None), one cluster (an int) or the
-        clusters given per image (a sequence of `count` ids)."""
-        if clusters is not None:
-            clusters = self.check_cluster_ids(np.broadcast_to(np.asarray(clusters), (count,)))
-            clusters = ops.convert_to_tensor(clusters)
-        return self.generator(self.sample_latent(count, clusters)[2], training=False)
+        """Draws `count` images: of one cluster (an int), of one cluster per image (a sequence
+        of `count` ids), or of clusters drawn at random (None)."""
+        return super().generate(count, labels=clusters)
 
     @engine.inference
     def encode(self, images):
-        """Encodes images (N, H, W, C) in [-1, 1].
+        """The latent code of images (N, H, W, C) in [-1, 1], laid out as z = [z_n, z_c].
 
         Returns:
-            `(noise, probabilities)`: the estimate of z_n (N, noise_dim) and the softmax of
-            E_c's logits, the probability of each cluster (N, K). The logits themselves are
-            the encoder's second output: `model.encoder(images)[1]`.
+            float32 (N, latent_dim + K): the estimate of z_n, then the probability of each
+            cluster (the softmax of E_c's logits, in place of the one-hot z_c). The logits
+            themselves are the encoder's second output, `model.encoder(images)[1]`.
         """
         noise, cluster_logits = self.encoder(images, training=False)
-        return noise, ops.softmax(cluster_logits, axis=-1)
+        return ops.concatenate([noise, ops.softmax(cluster_logits, axis=-1)], axis=-1)
 
     @engine.inference
     def cluster(self, images):
@@ -380,40 +372,9 @@ class ClusterGAN(wgan_gp.WassersteinGAN):
         cluster_logits = self.encoder(images, training=False)[1]
         return ops.cast(ops.argmax(cluster_logits, axis=-1), "int32")
 
-    def check_cluster_ids(self, cluster_ids):
-        """Returns integer cluster ids as int32, or raises ValueError naming the valid range."""
-        cluster_ids = np.asarray(cluster_ids)
-        if (not np.issubdtype(cluster_ids.dtype, np.integer) or cluster_ids.size and (
-                cluster_ids.min() < 0 or cluster_ids.max() >= self.clusters)):
-            raise ValueError(
-                f"Cluster ids must be whole numbers from 0 to {self.clusters - 1} (the model "
-                f"has {self.clusters} clusters). Received: {cluster_ids.tolist()}")
-        return cluster_ids.astype("int32")
-
-    def sample_inputs(self, count, seed=0):
-        """Fixed latent vectors (NumPy): z_n ~ N(0, σ²) from `seed`, image i in cluster i mod K."""
-        rng = np.random.default_rng(seed)
-        noise = rng.normal(0.0, self.noise_stddev, (count, self.noise_dim))
-        one_hot = np.eye(self.clusters)[np.arange(count) % self.clusters]
-        return np.concatenate([noise, one_hot], axis=1).astype("float32")
-
-    def sample_grid(self, latent):
-        """One row per cluster z_c, one column per z_n (those of the first inputs).
-
-        Returns the K × max(1, count // K) images, row by row, and the column count.
-        """
-        latent = np.asarray(keras.ops.convert_to_numpy(latent), "float32")
-        columns = max(1, len(latent) // self.clusters)
-        noise = np.tile(latent[:columns, :self.noise_dim], (self.clusters, 1))
-        cluster_ids = np.repeat(np.arange(self.clusters), columns)
-        grid = np.concatenate([noise, np.eye(self.clusters)[cluster_ids]], axis=1)
-        return self(grid.astype("float32"), training=False), columns
-
     def get_config(self):
         config = super().get_config()
-        config.pop("latent_dim")  # noise_dim + clusters
         config.update(
-            noise_dim=self.noise_dim,
             clusters=self.clusters,
             noise_stddev=self.noise_stddev,
             gp_weight=self.gp_weight,
@@ -428,9 +389,9 @@ class ClusterGAN(wgan_gp.WassersteinGAN):
 
 def check_settings(**settings):
     """Raises ValueError, naming the fix, for settings ClusterGAN cannot train with."""
-    if int(settings["noise_dim"]) != settings["noise_dim"] or settings["noise_dim"] < 1:
-        raise ValueError(f"noise_dim must be a positive integer (the paper uses 30). "
-                         f"Received: noise_dim={settings['noise_dim']}")
+    if int(settings["latent_dim"]) != settings["latent_dim"] or settings["latent_dim"] < 1:
+        raise ValueError(f"latent_dim must be a positive integer (the paper's z_n has 30). "
+                         f"Received: latent_dim={settings['latent_dim']}")
     if int(settings["clusters"]) != settings["clusters"] or settings["clusters"] < 2:
         raise ValueError(f"clusters must be an integer of at least 2 (10 for digits). "
                          f"Received: clusters={settings['clusters']}")
@@ -473,7 +434,7 @@ def add_arguments(group):
 def build_model(args, image_shape):
     """The ClusterGAN the command line asks for."""
     return ClusterGAN(
-        noise_dim=args.latent_dim,
+        latent_dim=args.latent_dim,
         clusters=args.clusters,
         image_shape=image_shape,
         noise_stddev=args.noise_stddev,

@@ -294,9 +294,9 @@ def encoded(weights, images, output_sizes):
 
 def with_weight_decay(network, weight_decay):
     """Puts the L2 penalty weight_decay·Σw²/2 on every kernel of `network`; returns it."""
-    for layer in network.layers:
-        if hasattr(layer, "kernel"):
-            layer.kernel.regularizer = keras.regularizers.L2(weight_decay / 2.0)
+    for variable in network.trainable_variables:
+        if variable.name == "kernel":
+            variable.regularizer = keras.regularizers.L2(weight_decay / 2.0)
     return network
 
 

@@ -32,7 +32,8 @@ def as_numpy(tensor):
 @pytest.mark.skipif(keras.backend.backend() == "jax", reason="architecture: one backend is enough")
 def test_networks_follow_the_authors_mnist_code():
     generator = cluster_gan.build_generator()
-    assert generator.input_shape == (None, 40) and generator.output_shape == (None,) + IMAGE_SHAPE
+    assert generator.input_shape == [(None, 30), (None, 10)]  # [z_n, one-hot z_c]
+    assert generator.output_shape == (None,) + IMAGE_SHAPE
     assert [layer.units for layer in of_type(generator, "Dense")] == [1024, 7 * 7 * 128]
     transposed = of_type(generator, "Conv2DTranspose")
     assert [(layer.filters, layer.output.shape[1]) for layer in transposed] == [(64, 14), (1, 28)]
@@ -87,7 +88,7 @@ def test_sizes_and_settings_that_cannot_work_are_refused():
 def trained(tmp_path_factory):
     """A small ClusterGAN (8×8 images) after one training step, and its restored copy."""
     keras.utils.set_random_seed(0)
-    model = cluster_gan.ClusterGAN(noise_dim=3, clusters=4, image_shape=SMALL_SHAPE, n_critic=2,
+    model = cluster_gan.ClusterGAN(latent_dim=3, clusters=4, image_shape=SMALL_SHAPE, n_critic=2,
                                    seed=0, **SMALL_NETWORKS)
     model.compile()
     encoder_before = step_checks.weights_of(model.encoder)
@@ -102,7 +103,7 @@ def trained(tmp_path_factory):
 def test_trains_one_step_generates_and_round_trips(trained):
     model, restored = trained
     assert_generates(model, SMALL_SHAPE)
-    assert (restored.noise_dim, restored.clusters, restored.n_critic) == (3, 4, 2)
+    assert (restored.latent_dim, restored.clusters, restored.n_critic) == (3, 4, 2)
     assert restored.real_batches_per_step == 2 and restored.noise_stddev == 0.1
     np.testing.assert_array_equal(as_numpy(restored.cluster(images(6))),
                                   as_numpy(model.cluster(images(6))))
@@ -117,8 +118,10 @@ def test_cluster_and_encode(trained):
     assert cluster_ids.shape == (6,) and cluster_ids.dtype == np.int32
     assert cluster_ids.min() >= 0 and cluster_ids.max() < 4
     np.testing.assert_array_equal(as_numpy(model.cluster(batch)), cluster_ids)
-    noise, probabilities = (as_numpy(value) for value in model.encode(batch))
-    assert noise.shape == (6, 3) and probabilities.shape == (6, 4)
+    codes = as_numpy(model.encode(batch))
+    assert codes.shape == (6, 3 + 4)  # [z_n estimate, cluster probabilities]
+    noise, probabilities = codes[:, :3], codes[:, 3:]
+    np.testing.assert_allclose(noise, as_numpy(model.encoder(batch)[0]), rtol=1e-5)
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
     np.testing.assert_array_equal(probabilities.argmax(axis=1), cluster_ids)
     logits = as_numpy(model.encoder(batch)[1])
@@ -128,36 +131,35 @@ def test_cluster_and_encode(trained):
 def test_generate_draws_the_requested_clusters(trained):
     model, _ = trained
     state = as_numpy(model.seed_generator.state).copy()
-    samples = as_numpy(model.generate(5, clusters=[0, 1, 2, 3, 2]))
+    cluster_ids = np.array([0, 1, 2, 3, 2], "int32")
+    samples = as_numpy(model.generate(5, clusters=cluster_ids))
     assert samples.shape == (5,) + SMALL_SHAPE and np.abs(samples).max() <= 1.0
-    (draw,) = step_checks.replay(state, [("normal", (5, 3))])
-    latent = np.concatenate([0.1 * draw, np.eye(4)[[0, 1, 2, 3, 2]]], axis=1).astype("float32")
-    np.testing.assert_allclose(samples, as_numpy(model(latent)), atol=1e-5)
+    (draw,) = step_checks.replay(state, [("normal", (5, 3))])  # z_n ~ N(0, 0.1²)
+    noise = (0.1 * draw).astype("float32")
+    np.testing.assert_allclose(samples, as_numpy(model((noise, cluster_ids))), atol=1e-5)
     assert as_numpy(model.generate(3, clusters=1)).shape == (3,) + SMALL_SHAPE
     assert as_numpy(model.generate(3)).shape == (3,) + SMALL_SHAPE
-    with pytest.raises(ValueError, match="from 0 to 3"):
+    with pytest.raises(ValueError, match=r"\[0, 4\)"):
         model.generate(2, clusters=4)
 
 
-def test_sample_grid_has_one_row_per_cluster(trained):
+def test_sample_grid_has_one_row_per_cluster_and_one_z_n_per_column(trained):
     model, _ = trained
-    latent = model.sample_inputs(9, seed=4)
-    np.testing.assert_array_equal(latent, model.sample_inputs(9, seed=4))
-    assert latent[:, 3:].argmax(axis=1).tolist() == [0, 1, 2, 3, 0, 1, 2, 3, 0]
-    grid, columns = model.sample_grid(latent)
-    grid = as_numpy(grid)
-    assert columns == 2 and grid.shape == (8,) + SMALL_SHAPE
-    for row in range(4):
-        for column in range(2):
-            expected = np.concatenate([latent[column, :3], np.eye(4)[row]])[None]
-            np.testing.assert_allclose(grid[row * columns + column],
-                                       as_numpy(model(expected))[0], atol=1e-5)
+    noise, cluster_ids = model.sample_inputs(9, seed=4)
+    np.testing.assert_array_equal(noise, model.sample_inputs(9, seed=4)[0])
+    assert cluster_ids.tolist() == [0, 0, 1, 1, 2, 2, 3, 3]
+    np.testing.assert_array_equal(noise[0::2], np.repeat(noise[:1], 4, axis=0))
+    np.testing.assert_array_equal(noise[1::2], np.repeat(noise[1:2], 4, axis=0))
+    assert np.std(noise) == pytest.approx(0.1, rel=0.5)  # z_n ~ N(0, 0.1²)
+    grid, columns = model.sample_grid((noise, cluster_ids))
+    assert columns == 2
+    np.testing.assert_allclose(as_numpy(grid), as_numpy(model((noise, cluster_ids))), atol=1e-5)
 
 
 def test_paper_optimizer_defaults():
     model = cluster_gan.ClusterGAN(image_shape=SMALL_SHAPE, **SMALL_NETWORKS)
     model.compile()
-    assert (model.noise_dim, model.clusters, model.n_critic) == (30, 10, 5)
+    assert (model.latent_dim, model.clusters, model.n_critic) == (30, 10, 5)
     assert (model.gp_weight, model.noise_weight, model.cluster_weight) == (10.0, 10.0, 10.0)
     assert model.weight_decay == 2.5e-5 and model.noise_stddev == 0.1
     for optimizer in (model.g_optimizer, model.d_optimizer):
@@ -172,37 +174,46 @@ def test_command_line_smoke_run(tmp_path):
                              "--out", str(tmp_path), "--verbose", "0"])
     assert code == 0
     assert (tmp_path / "checkpoints" / "model.keras").exists()
-    restored = keras.saving.load_model(tmp_path / "checkpoints" / "model.keras")
+    checkpoint = str(tmp_path / "checkpoints" / "model.keras")
+    restored = keras.saving.load_model(checkpoint)
     assert (restored.clusters, restored.hidden_units, restored.n_critic) == (3, 16, 1)
+    # The cluster and sample subcommands.
+    output = str(tmp_path / "clusters.npy")
+    assert cluster_gan.main(["cluster", "--checkpoint", checkpoint, "--dataset", "shapes",
+                             "--image-size", "28", "--limit", "20", "--output", output]) == 0
+    cluster_ids = np.load(output)
+    assert cluster_ids.shape == (20,) and 0 <= cluster_ids.min() <= cluster_ids.max() < 3
+    assert cluster_gan.main(["sample", "--checkpoint", checkpoint, "--label", "2", "--count", "4",
+                             "--output", str(tmp_path / "cluster_2.png")]) == 0
 
 
 # --- The training step against NumPy ------------------------------------------------------
-NOISE_DIM, CLUSTERS, BATCH = 3, 4, 8
+LATENT_DIM, CLUSTERS, BATCH = 3, 4, 8
 WEIGHT_DECAY = 0.01  # large, so that a decay left out of the step shows
 
 
 def draws_of_one_step():
-    """A critic step draws z_n, z_c and α; the G+E step draws z_n and z_c."""
-    latent = [("normal", (BATCH, NOISE_DIM)), ("uniform", (BATCH,))]
+    """A critic step draws z_c, z_n and α; the G+E step draws z_c and z_n."""
+    latent = [("uniform", (BATCH,)), ("normal", (BATCH, LATENT_DIM))]
     return latent + [("uniform", (BATCH, 1, 1, 1))] + latent
 
 
-def latent_of(noise_draw, uniform_draw):
-    """z_n = 0.1·N(0, 1) and z_c one-hot at ⌊K·u⌋; returns (z_n, one-hot z_c, z)."""
-    one_hot = np.eye(CLUSTERS)[np.minimum(np.floor(uniform_draw * CLUSTERS).astype(int),
-                                          CLUSTERS - 1)]
-    noise = 0.1 * noise_draw
-    return noise, one_hot, np.concatenate([noise, one_hot], axis=1)
+def latent_of(uniform_draw, normal_draw):
+    """(z_n = 0.1·N(0, 1), one-hot z_c, what the linear generator sees: [z_n, z_c])."""
+    cluster_ids = step_checks.drawn_classes(uniform_draw, CLUSTERS)
+    noise = 0.1 * normal_draw
+    return noise, np.eye(CLUSTERS)[cluster_ids], step_checks.with_classes(noise, cluster_ids,
+                                                                           CLUSTERS)
 
 
 def linear_model(generator=None, weight_decay=0.0):
-    generator = generator or step_checks.linear_generator(NOISE_DIM + CLUSTERS, SMALL_SHAPE)
-    encoder = step_checks.linear_encoder(SMALL_SHAPE, (NOISE_DIM, CLUSTERS))
+    generator = generator or step_checks.conditional_generator(LATENT_DIM, CLUSTERS, SMALL_SHAPE)
+    encoder = step_checks.linear_encoder(SMALL_SHAPE, (LATENT_DIM, CLUSTERS))
     if weight_decay:
         step_checks.with_weight_decay(generator, weight_decay)
         step_checks.with_weight_decay(encoder, weight_decay)
     return cluster_gan.ClusterGAN(
-        noise_dim=NOISE_DIM, clusters=CLUSTERS, image_shape=SMALL_SHAPE, n_critic=1,
+        latent_dim=LATENT_DIM, clusters=CLUSTERS, image_shape=SMALL_SHAPE, n_critic=1,
         generator=generator, discriminator=step_checks.linear_discriminator(SMALL_SHAPE),
         encoder=encoder, seed=4)
 
@@ -211,7 +222,7 @@ def generator_encoder_loss(g_weights, e_weights, d_weights, noise, one_hot, late
                            weight_decay=0.0):
     """−E[D(G(z))] + 10·MSE(E_n(G(z)), z_n) + 10·CE(E_c(G(z)), z_c) + decay, in NumPy."""
     fakes = step_checks.generated(g_weights, latent, SMALL_SHAPE)
-    noise_estimate, logits = step_checks.encoded(e_weights, fakes, (NOISE_DIM, CLUSTERS))
+    noise_estimate, logits = step_checks.encoded(e_weights, fakes, (LATENT_DIM, CLUSTERS))
     adversarial = -step_checks.scores(d_weights, fakes).mean()
     noise_loss = np.mean((noise_estimate - noise) ** 2)
     cluster_loss = -np.mean(np.sum(one_hot * step_checks.log_softmax(logits), axis=1))
@@ -221,7 +232,9 @@ def generator_encoder_loss(g_weights, e_weights, d_weights, noise, one_hot, late
 
 def test_gradient_penalty_reaches_the_critic():
     fake_image = np.full(SMALL_SHAPE, 0.3, "float32")
-    model = linear_model(step_checks.constant_generator(NOISE_DIM + CLUSTERS, fake_image))
+    constant = step_checks.constant_generator(LATENT_DIM, fake_image)
+    latent, classes = keras.Input((LATENT_DIM,)), keras.Input((CLUSTERS,))
+    model = linear_model(keras.Model([latent, classes], constant(latent), name="generator"))
     step_checks.assert_penalty_reaches_the_critic(
         model, step_checks.real_batch(BATCH, SMALL_SHAPE), fake_image,
         lambda w, b, real, fake: (fake.mean(axis=0) - real.mean(axis=0), 0.0),
@@ -236,10 +249,9 @@ def test_step_matches_numpy_and_every_term_reaches_generator_and_encoder():
     encoder_after = step_checks.weights_of(model.encoder)
     d_before, d_after = step.discriminator_before, step.discriminator_after
     g_before = step.generator_before
-    critic_latent = latent_of(*step.draws[:2])[2]
 
     # The critic: E[D(G(z))] − E[D(x)] + 10·(‖w‖ − 1)², with ‖w‖ = 0.5; reals up, fakes down.
-    critic_fakes = step_checks.generated(g_before, critic_latent, SMALL_SHAPE)
+    critic_fakes = step_checks.generated(g_before, latent_of(*step.draws[:2])[2], SMALL_SHAPE)
     real_scores = step_checks.scores(d_before, real)
     fake_scores = step_checks.scores(d_before, critic_fakes)
     np.testing.assert_allclose(step.logs["d_loss"],
@@ -250,7 +262,7 @@ def test_step_matches_numpy_and_every_term_reaches_generator_and_encoder():
     # G and E: the logged terms at fresh z, through the updated critic.
     noise, one_hot, latent = latent_of(*step.draws[3:])
     fakes = step_checks.generated(g_before, latent, SMALL_SHAPE)
-    noise_estimate, logits = step_checks.encoded(encoder_before, fakes, (NOISE_DIM, CLUSTERS))
+    noise_estimate, logits = step_checks.encoded(encoder_before, fakes, (LATENT_DIM, CLUSTERS))
     np.testing.assert_allclose(step.logs["noise_loss"], np.mean((noise_estimate - noise) ** 2),
                                rtol=1e-4)
     np.testing.assert_allclose(
