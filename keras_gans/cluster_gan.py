@@ -19,13 +19,17 @@ penalty 2.5e-5·Σw²/2, whose gradient 2.5e-5·w is also PyTorch's `weight_deca
 β = (0.5, 0.9) for D and for G+E together; batch 64.
 
 The networks, with [-1, 1] data and a tanh output instead of the authors' [0, 1] data and
-sigmoid: G: [z_n, z_c] (40) → fc 1024 → BN → ReLU → fc 7·7·128 → BN → ReLU → convT 64 k4 s2 →
-BN → ReLU → convT 1 k4 s2 → tanh. D: conv 64 k4 s2 → LeakyReLU(0.2) → conv 128 k4 s2 → LReLU → fc 1024 →
-LReLU → fc 1, with no normalization (a WGAN-GP critic). E: the same trunk as D → fc 40, split
-into the z_n estimate (30, linear) and the cluster logits (10). Weights N(0, 0.02) as in the
-authors' code, except the last fc layers of D and E (Glorot uniform, their default). Batch
-normalization is the authors' `tf.contrib` batch norm (offset, no scale, ε 1e-3), with Keras
-momentum 0.9 for the moving statistics used at inference.
+sigmoid:
+- G: [z_n, z_c] (40) → fc 1024 → BN → ReLU → fc 7·7·128 → BN → ReLU → convT 64 k4 s2 → BN →
+  ReLU → convT 1 k4 s2 → tanh;
+- D: conv 64 k4 s2 → LeakyReLU(0.2) → conv 128 k4 s2 → LReLU → fc 1024 → LReLU → fc 1, with no
+  normalization (a WGAN-GP critic);
+- E: the same trunk as D → fc 40, split into the z_n estimate (30, linear) and the cluster
+  logits (10).
+
+Weights N(0, 0.02) as in the authors' code, except the last fc layers of D and E (Glorot
+uniform, their default). Batch normalization is the authors' `tf.contrib` batch norm (offset,
+no scale, ε 1e-3), with Keras momentum 0.9 for the moving statistics used at inference.
 
 After training, `cluster(images)` gives argmax E_c (the `cluster` subcommand writes it for a
 dataset), `encode(images)` the estimate of [z_n, z_c] and `generate(count, clusters=k)`
