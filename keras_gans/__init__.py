@@ -62,6 +62,8 @@ MODELS = {
     "from the samples by a recognition head Q sharing the discriminator's trunk.",
     "cogan": "CoGAN (Liu and Tuzel, 2016): two GANs sharing their generators' first and "
     "discriminators' last layers learn corresponding images of two domains without pairs.",
+    "cluster_gan": "ClusterGAN (Mukherjee et al., 2019): WGAN-GP with a one-hot cluster code in "
+    "the latent space and an encoder that recovers it, clustering images without labels.",
 }
 
 

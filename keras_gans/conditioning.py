@@ -39,8 +39,11 @@ class ClassConditional:
 
     The model defines `latent_dim`, `num_classes` and `generator`; the mixin adds `one_hot`,
     `random_labels` (drawn from the model's seed generator), `call((latent, labels))`,
-    `generate(count, labels=None)`, `sample_inputs` and `sample_grid`.
+    `generate(count, labels=None)`, `sample_inputs` and `sample_grid`. The noise is
+    N(0, `noise_stddev`²·I): 1 unless the model sets another (ClusterGAN's 0.1).
     """
+
+    noise_stddev = 1.0
 
     def one_hot(self, labels):
         """Integer classes (batch,) as one-hot float vectors (batch, num_classes)."""
@@ -65,15 +68,22 @@ class ClassConditional:
             labels = self.random_labels(count)
         else:
             labels = label_array(labels, count, self.num_classes)
-        return self((self.normal((count, self.latent_dim)), labels), training=False)
+        latent = self.normal((count, self.latent_dim), stddev=self.noise_stddev)
+        return self((latent, labels), training=False)
 
     def sample_inputs(self, count, seed=0, labels=None):
-        """Fixed (noise, labels) for sample grids: one full row per class (so at most `count`
-        samples), or `count` samples of `labels`. The same seed gives the same noise."""
+        """Fixed (noise, labels) for sample grids: one full row per class with the same noise
+        down each column (so at most `count` samples), or `count` samples of `labels`. The same
+        seed gives the same noise."""
+        rng = np.random.default_rng(seed)
         if labels is None:
             labels = class_rows(count, self.num_classes)
+            columns = grid_columns(count, self.num_classes)
             count = len(labels)
-        latent = np.random.default_rng(seed).standard_normal((count, self.latent_dim))
+            latent = rng.standard_normal((columns, self.latent_dim))[np.arange(count) % columns]
+        else:
+            latent = rng.standard_normal((count, self.latent_dim))
+        latent = latent * self.noise_stddev
         return latent.astype("float32"), label_array(labels, count, self.num_classes)
 
     def sample_grid(self, inputs):

@@ -566,3 +566,81 @@ def assert_joint_step_matches_numpy(model, real_images, discriminator_loss, gene
 def bidirectional_generator_loss(real, fake, draws=None):
     """½[BCE(D(x, E(x)), 0) + BCE(D(G(z), z), 1)]: D's cross-entropy with the labels swapped."""
     return 0.5 * (softplus(real).mean() + softplus(-fake).mean())
+
+
+# ------------------------------------------------------------------------------------------
+# Encoders and jointly trained players (ClusterGAN's G + E, ...)
+# ------------------------------------------------------------------------------------------
+def linear_split_encoder(image_shape, output_sizes, scale=0.3, seed=2):
+    """E(x) = flatten(x)·W + b split into consecutive outputs of `output_sizes`, named
+    "encoder" (one output per size, as a list when there are several)."""
+    rng = np.random.default_rng(seed)
+    size, total = math.prod(image_shape), sum(output_sizes)
+    kernel = rng.normal(0.0, scale / math.sqrt(size), (size, total))
+    bias = rng.normal(0.0, 0.05, (total,))
+    images = keras.Input(image_shape, name="images")
+    x = keras.layers.Dense(total, kernel_initializer=keras.initializers.Constant(kernel),
+                           bias_initializer=keras.initializers.Constant(bias),
+                           dtype="float32")(keras.layers.Flatten()(images))
+    starts = np.cumsum([0] + list(output_sizes))
+    outputs = [x[:, start:stop] for start, stop in zip(starts[:-1], starts[1:])]
+    return keras.Model(images, outputs if len(outputs) > 1 else outputs[0], name="encoder")
+
+
+def split_encoded(weights, images, output_sizes):
+    """The linear encoder's outputs (a list, one per size) from its [W, b]."""
+    kernel, bias = weights
+    x = np.asarray(images, "float64").reshape(len(images), -1) @ kernel + bias
+    return np.split(x, np.cumsum(output_sizes)[:-1], axis=1)
+
+
+def with_weight_decay(network, weight_decay):
+    """Puts the L2 penalty weight_decay·Σw²/2 on every kernel of `network`; returns it."""
+    for variable in network.trainable_variables:
+        if variable.name == "kernel":
+            variable.regularizer = keras.regularizers.L2(weight_decay / 2.0)
+    return network
+
+
+def log_softmax(logits):
+    """log softmax over the last axis, computed stably."""
+    logits = np.asarray(logits, "float64")
+    return logits - np.logaddexp.reduce(logits, axis=-1, keepdims=True)
+
+
+def numeric_gradient(loss, weights, step=1e-6):
+    """The gradient of `loss(weights)` (a list of float64 arrays) by central differences."""
+    weights = [np.array(w, "float64") for w in weights]
+    gradients = []
+    for w in weights:
+        gradient = np.zeros_like(w)
+        for index in np.ndindex(w.shape):
+            original = w[index]
+            w[index] = original + step
+            above = loss(weights)
+            w[index] = original - step
+            below = loss(weights)
+            w[index] = original
+            gradient[index] = (above - below) / (2.0 * step)
+        gradients.append(gradient)
+    return gradients
+
+
+def assert_sgd_step(before, after, loss, learning_rate=LEARNING_RATE, rtol=1e-3, atol=1e-6):
+    """Players updated together by one SGD step moved by exactly −lr·∇loss.
+
+    Every term of the loss must reach every weight it depends on: a term cut off from the
+    gradient, dropped, given another weight or a wrong sign moves the weights elsewhere.
+
+    Args:
+        before, after: the players' weights (lists of NumPy arrays, in the same order) before
+            and after the step.
+        loss: weights → the loss the step minimized, in NumPy (float64), with every other
+            input (latents, other players' weights) fixed inside it.
+        learning_rate: the SGD learning rate.
+    """
+    gradients = numeric_gradient(loss, before)
+    assert max(np.abs(learning_rate * g).max() for g in gradients) > 1e-4, "nothing moves"
+    for w_before, w_after, gradient in zip(before, after, gradients, strict=True):
+        np.testing.assert_allclose(np.asarray(w_after, "float64") - w_before,
+                                   -learning_rate * gradient, rtol=rtol, atol=atol)

@@ -319,3 +319,17 @@ def test_bidirectional_generator_loss_swaps_the_labels():
                                      abs=1e-4)
     assert value(losses.bidirectional_generator_loss(encoder_logits, generator_logits)) == (
         pytest.approx(expected, rel=1e-6))
+
+
+def test_categorical_crossentropy_of_cluster_codes():
+    # Logits (0, 0, ln 2): softmax = (1/4, 1/4, 1/2). Logits (3, 3): softmax = (1/2, 1/2).
+    logits = [[0.0, 0.0, math.log(2.0)], [3.0, 3.0, -1000.0]]
+    targets = [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]
+    expected = mean([-math.log(0.5), -math.log(0.5)])  # = ln 2
+    assert value(losses.categorical_crossentropy_from_logits(logits, targets)) == (
+        pytest.approx(expected, rel=1e-6))
+    assert value(losses.categorical_crossentropy_from_logits(
+        [[0.0, 0.0, math.log(2.0)]], [[1.0, 0.0, 0.0]])) == pytest.approx(math.log(4.0), rel=1e-6)
+    # Very confident logits stay finite (log-softmax, not log of a softmax).
+    assert value(losses.categorical_crossentropy_from_logits(
+        [[1000.0, -1000.0]], [[0.0, 1.0]])) == pytest.approx(2000.0, rel=1e-6)
