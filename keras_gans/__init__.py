@@ -52,6 +52,8 @@ MODELS = {
     "generator, a PatchGAN and an L1 term.",
     "cyclegan": "CycleGAN (Zhu et al., 2017): unpaired translation between two collections with "
     "cycle-consistent ResNet generators, PatchGANs and image pools.",
+    "vaegan": "VAE-GAN (Larsen et al., 2016): a variational autoencoder whose reconstruction "
+    "error is measured in a GAN discriminator's features, with equilibrium gating.",
 }
 
 
