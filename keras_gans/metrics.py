@@ -582,3 +582,178 @@ def class_preservation(classifier, images, labels):
     MODEL_SPECS' criterion T for translated or reconstructed digits."""
     _, probabilities = classifier(images)
     return classifier_accuracy(probabilities, labels)
+
+
+# ------------------------------------------------------------------------------------------
+# Representations and clusters (InfoGAN, ClusterGAN, AAE, BiGAN, VAE-GAN, ...)
+# ------------------------------------------------------------------------------------------
+def _labels(name, values):
+    values = np.asarray(values).reshape(-1)
+    if len(values) == 0 or not np.issubdtype(values.dtype, np.integer) or values.min() < 0:
+        raise ValueError(f"`{name}` must be non-negative integer ids. Received: {values[:5]}...")
+    return values
+
+
+def _same_length(**arrays):
+    lengths = {name: len(array) for name, array in arrays.items()}
+    if len(set(lengths.values())) != 1:
+        raise ValueError(f"The arrays must have one entry per example. Received lengths {lengths}")
+
+
+def contingency_table(predicted, labels):
+    """Counts (clusters, classes): how many examples of each class each cluster holds."""
+    predicted, labels = _labels("predicted", predicted), _labels("labels", labels)
+    _same_length(predicted=predicted, labels=labels)
+    table = np.zeros((predicted.max() + 1, labels.max() + 1), np.int64)
+    np.add.at(table, (predicted, labels), 1)
+    return table
+
+
+def best_matching(table):
+    """The one-to-one matching of rows (clusters) to columns (classes) with the largest total
+    count: a dict {row: column}. Exact, by dynamic programming over the sets of used columns
+    (fine for up to about 16 columns); rows beyond the column count stay unmatched."""
+    table = np.asarray(table)
+    rows, columns = table.shape
+    if columns > 20:
+        raise ValueError(f"best_matching handles at most 20 classes. Received: {columns}")
+    best = {0: (0, ())}  # used-column mask -> (total, chosen columns for rows 0..k-1)
+    for row in range(rows):
+        following = {}
+        for mask, (total, chosen) in best.items():
+            options = [(total, chosen + (None,), mask)]  # leave this row unmatched
+            options += [(total + int(table[row, column]), chosen + (column,), mask | 1 << column)
+                        for column in range(columns) if not mask & 1 << column]
+            for new_total, new_chosen, new_mask in options:
+                if new_mask not in following or following[new_mask][0] < new_total:
+                    following[new_mask] = (new_total, new_chosen)
+        best = following
+    _, chosen = max(best.values(), key=lambda entry: entry[0])
+    return {row: column for row, column in enumerate(chosen) if column is not None}
+
+
+def clustering_accuracy(predicted, labels):
+    """Accuracy of cluster ids against class labels after the best one-to-one matching of
+    clusters to classes (the "unsupervised accuracy" of InfoGAN and ClusterGAN; unmatched
+    clusters count as wrong)."""
+    table = contingency_table(predicted, labels)
+    matching = best_matching(table)
+    return float(sum(table[row, column] for row, column in matching.items()) / table.sum())
+
+
+def normalized_mutual_information(predicted, labels):
+    """NMI between cluster ids and labels: I(C; Y) / √(H(C)·H(Y)) (0 when either is constant)."""
+    joint = contingency_table(predicted, labels) / len(np.asarray(labels).reshape(-1))
+    cluster_share, class_share = joint.sum(axis=1), joint.sum(axis=0)
+    nonzero = joint > 0
+    mutual = np.sum(joint[nonzero] * np.log(
+        joint[nonzero] / np.outer(cluster_share, class_share)[nonzero]))
+
+    def entropy(share):
+        share = share[share > 0]
+        return -np.sum(share * np.log(share))
+
+    normalizer = np.sqrt(entropy(cluster_share) * entropy(class_share))
+    return float(mutual / normalizer) if normalizer > 0 else 0.0
+
+
+def adjusted_rand_index(predicted, labels):
+    """The adjusted Rand index (Hubert and Arabie) of cluster ids against labels: 1 for the
+    same partition, about 0 for a random one."""
+    table = contingency_table(predicted, labels).astype("float64")
+
+    def pairs(counts):
+        return np.sum(counts * (counts - 1) / 2.0)
+
+    total = pairs(np.array([table.sum()]))
+    index = pairs(table)
+    rows, columns = pairs(table.sum(axis=1)), pairs(table.sum(axis=0))
+    expected = rows * columns / total
+    maximum = (rows + columns) / 2.0
+    return float((index - expected) / (maximum - expected)) if maximum != expected else 1.0
+
+
+def _flat(name, features):
+    features = np.asarray(features, "float64")
+    if features.ndim < 2 or len(features) == 0:
+        raise ValueError(f"`{name}` must be a non-empty batch. Received shape {features.shape}")
+    return features.reshape(len(features), -1)
+
+
+def linear_probe_accuracy(train_features, train_labels, test_features, test_labels,
+                          l2=1e-3):
+    """Held-out accuracy of a linear classifier fitted on `train_features`: ridge regression
+    onto one-hot labels (standardized features, a bias, penalty `l2` per example), predicting
+    the largest output. Deterministic and closed-form, so codes and pixels compare fairly."""
+    train, test = _flat("train_features", train_features), _flat("test_features", test_features)
+    train_labels, test_labels = _labels("train_labels", train_labels), _labels(
+        "test_labels", test_labels)
+    _same_length(train_features=train, train_labels=train_labels)
+    _same_length(test_features=test, test_labels=test_labels)
+    mean, std = train.mean(axis=0), train.std(axis=0) + 1e-8
+    train, test = (train - mean) / std, (test - mean) / std
+    design = np.concatenate([train, np.ones((len(train), 1))], axis=1)
+    targets = np.eye(max(train_labels.max(), test_labels.max()) + 1)[train_labels]
+    gram = design.T @ design + l2 * len(train) * np.eye(design.shape[1])
+    weights = np.linalg.solve(gram, design.T @ targets)
+    scores = np.concatenate([test, np.ones((len(test), 1))], axis=1) @ weights
+    return float(np.mean(np.argmax(scores, axis=1) == test_labels))
+
+
+def nearest_neighbour_accuracy(reference_features, reference_labels, query_features,
+                               query_labels, batch_size=500):
+    """Accuracy of 1-nearest-neighbour classification (Euclidean) of the queries by the
+    labelled references (BiGAN's feature-learning test)."""
+    reference = _flat("reference_features", reference_features)
+    query = _flat("query_features", query_features)
+    reference_labels = _labels("reference_labels", reference_labels)
+    query_labels = _labels("query_labels", query_labels)
+    _same_length(reference_features=reference, reference_labels=reference_labels)
+    _same_length(query_features=query, query_labels=query_labels)
+    norms = np.sum(reference**2, axis=1)
+    predicted = []
+    for start in range(0, len(query), batch_size):
+        batch = query[start:start + batch_size]
+        distances = norms[None, :] - 2.0 * batch @ reference.T  # + |q|², constant per row
+        predicted.append(reference_labels[np.argmin(distances, axis=1)])
+    return float(np.mean(np.concatenate(predicted) == query_labels))
+
+
+def pca_reconstruction_error(train_images, test_images, components):
+    """Mean squared error per pixel of the test images rebuilt from the first `components`
+    principal components of the train images (the baseline of an autoencoder's error)."""
+    train, test = _flat("train_images", train_images), _flat("test_images", test_images)
+    if not 0 < components <= min(train.shape):
+        raise ValueError(f"`components` must be in [1, {min(train.shape)}]. Received: "
+                         f"{components}")
+    mean = train.mean(axis=0)
+    _, _, directions = np.linalg.svd(train - mean, full_matrices=False)
+    basis = directions[:components]
+    rebuilt = (test - mean) @ basis.T @ basis + mean
+    return float(np.mean((rebuilt - test) ** 2))
+
+
+def kmeans(features, k, seed=0, iterations=100):
+    """k-means (Lloyd's algorithm, k-means++ start from `seed`): cluster ids (n,) int64."""
+    points = _flat("features", features)
+    if not 0 < k <= len(points):
+        raise ValueError(f"`k` must be in [1, {len(points)}]. Received: {k}")
+    rng = np.random.default_rng(seed)
+    centres = [points[rng.integers(len(points))]]
+    for _ in range(1, k):
+        distances = np.min([np.sum((points - centre) ** 2, axis=1) for centre in centres], axis=0)
+        centres.append(points[rng.choice(len(points), p=distances / distances.sum())])
+    centres = np.array(centres)
+    assigned = None
+    for _ in range(iterations):
+        distances = (np.sum(points**2, axis=1)[:, None] - 2.0 * points @ centres.T
+                     + np.sum(centres**2, axis=1)[None, :])
+        new_assigned = np.argmin(distances, axis=1)
+        if assigned is not None and np.array_equal(new_assigned, assigned):
+            break
+        assigned = new_assigned
+        for cluster in range(k):
+            members = points[assigned == cluster]
+            if len(members):
+                centres[cluster] = members.mean(axis=0)
+    return assigned.astype(np.int64)

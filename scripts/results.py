@@ -30,6 +30,7 @@ MNIST_DIR = os.path.join(os.path.dirname(ROOT), "shared", "data", "mnist")
 RESULTS_DIR = os.path.join(ROOT, "docs", "results")
 IMAGES_DIR = os.path.join(ROOT, "docs", "images")
 RESULTS_PAGE = os.path.join(ROOT, "docs", "RESULTS.md")
+CRITERIA_DIR = os.path.join(ROOT, "scripts", "criteria")
 SAMPLES = 2000
 
 # The fixed settings of each model's task: offline dataset, epochs, and the fraction of
@@ -63,13 +64,46 @@ TRANSLATION_TASKS = {
 T_THRESHOLD = 0.9
 
 
+def criteria_models():
+    """The conditional and representation models with a criteria module (scripts/criteria/)."""
+    return sorted(os.path.splitext(name)[0] for name in os.listdir(CRITERIA_DIR)
+                  if name.endswith(".py") and name != "common.py")
+
+
+def criteria_module(model_name):
+    """The module scripts/criteria/<model_name>.py (its TASK, evaluate and summary)."""
+    import importlib.util
+
+    if CRITERIA_DIR not in sys.path:
+        sys.path.insert(0, CRITERIA_DIR)
+    path = os.path.join(CRITERIA_DIR, f"{model_name}.py")
+    spec = importlib.util.spec_from_file_location(f"criteria_{model_name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def task_of(model_name):
+    """The fixed training settings of a model's row."""
+    if model_name in TASKS:
+        return TASKS[model_name]
+    if model_name in TRANSLATION_TASKS:
+        return TRANSLATION_TASKS[model_name]
+    return criteria_module(model_name).TASK
+
+
+def all_models():
+    """Every model with a row task."""
+    return sorted(TASKS) + sorted(TRANSLATION_TASKS) + criteria_models()
+
+
 def parse_arguments(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     references = commands.add_parser("references", help="real-vs-real and baseline rows")
     references.add_argument("--data-dir", default=MNIST_DIR)
     train = commands.add_parser("train", help="train and evaluate one model")
-    train.add_argument("model", choices=sorted(TASKS) + sorted(TRANSLATION_TASKS))
+    train.add_argument("model", choices=all_models())
     train.add_argument("--epochs", type=int, default=None, help="default: the task's epochs")
     train.add_argument("--backend", default=os.environ.get("KERAS_BACKEND", "tensorflow"))
     train.add_argument("--data-dir", default=MNIST_DIR)
@@ -77,7 +111,7 @@ def parse_arguments(argv=None):
     train.add_argument("--resume", action="store_true",
                        help="continue the model's finished run up to --epochs")
     again = commands.add_parser("evaluate", help="evaluate the finished run of `train` again")
-    again.add_argument("model", choices=sorted(TASKS) + sorted(TRANSLATION_TASKS))
+    again.add_argument("model", choices=all_models())
     again.add_argument("--data-dir", default=MNIST_DIR)
     commands.add_parser("render", help="rewrite docs/RESULTS.md from docs/results/*.json")
     return parser.parse_args(argv)
@@ -140,7 +174,7 @@ def references(args):
 
 def train(args):
     """Trains `args.model` on its task with its command line, evaluates it, renders the page."""
-    task = TASKS.get(args.model) or TRANSLATION_TASKS[args.model]
+    task = task_of(args.model)
     epochs = args.epochs or task["epochs"]
     command = [sys.executable, "-m", f"keras_gans.{args.model}", "--dataset", task["dataset"],
                "--data-dir", args.data_dir, "--epochs", str(epochs), "--seed", str(args.seed),
@@ -160,6 +194,8 @@ def evaluate_any(model_name, data_dir):
     """Evaluates a finished run with its family's criteria."""
     if model_name in TRANSLATION_TASKS:
         return evaluate_translation_run(model_name, data_dir)
+    if model_name in criteria_models():
+        return evaluate_criteria_run(model_name, data_dir)
     return evaluate_run(model_name, data_dir)
 
 
@@ -226,7 +262,10 @@ def record_row(model_name, model, results, out, configs, grid_name, **extra):
     grid = os.path.join(IMAGES_DIR, grid_name)
     os.makedirs(IMAGES_DIR, exist_ok=True)
     shutil.copyfile(os.path.join(out, "samples", f"epoch_{config['epochs']:04d}.png"), grid)
-    generator_optimizer = model.player_optimizers["g_optimizer"]  # counts only applied steps
+    optimizers = model.player_optimizers  # they count only applied steps
+    generator_optimizer = optimizers.get("g_optimizer") or max(
+        optimizers.values(),
+        key=lambda optimizer: int(keras.ops.convert_to_numpy(optimizer.iterations)))
     results.update(
         model=model_name, backend=config["backend"], dataset=config["dataset"],
         training_images=config["training_images"], batch_size=config["batch_size"],
@@ -289,14 +328,50 @@ def evaluate_translation_run(model_name, data_dir):
                       f"{model_name}_{config['dataset']}.png", kind="translation")
 
 
-def translation_rows():
-    """The rows of the translation models' JSON files."""
+def evaluate_criteria_run(model_name, data_dir):
+    """Evaluates a conditional or representation model's run with its criteria module."""
+    import keras_gans
+
+    sys.path.insert(0, CRITERIA_DIR)
+    import common
+
+    out = run_folder(model_name)
+    configs = segment_configs(out)
+    dataset = configs[-1]["dataset"]
+    model = keras_gans.load_model(os.path.join(out, "checkpoints", "model.keras"))
+    digits = common.Digits.load(data_dir, "mnist32" if dataset == "mnist32" else "mnist")
+    results = criteria_module(model_name).evaluate(model, digits)
+    return record_row(model_name, model, results, out, configs, f"{model_name}_{dataset}.png",
+                      kind="criteria")
+
+
+def rows_of_kind(kind):
+    """The rows of the JSON files whose "kind" is `kind`."""
     rows = []
     for path in sorted(glob.glob(os.path.join(RESULTS_DIR, "*.json"))):
         row = read_json(os.path.splitext(os.path.basename(path))[0])
-        if row.get("kind") == "translation":
+        if row.get("kind") == kind:
             rows.append(row)
     return rows
+
+
+def criteria_table():
+    """The conditional and representation models: each with its own criterion and baseline."""
+    lines = ["| row | backend | data | batch | epochs (steps) | wall time | measured (baselines) "
+             "| criteria met | grid |", "|---|---|---|---|---|---|---|---|---|"]
+    for row in rows_of_kind("criteria"):
+        summary = criteria_module(row["model"]).summary(row)
+        lines.append(
+            f"| **{row['model']}** | {row['backend']} | {row['dataset']}, "
+            f"{row['training_images']:,} | {row['batch_size']} | {row['epochs']} "
+            f"({row['generator_steps']:,}) | {row['wall_seconds'] / 60:.1f} min | {summary} | "
+            f"{criteria_cell(row)} | [grid]({row['grid']}) |")
+    return "\n".join(lines)
+
+
+def translation_rows():
+    """The rows of the translation models' JSON files."""
+    return rows_of_kind("translation")
 
 
 def criteria_cell(row):
@@ -362,7 +437,7 @@ def quality_table():
         if name == "references":
             continue
         row = read_json(name)
-        if row.get("kind") == "translation":
+        if row.get("kind") in ("translation", "criteria"):
             continue
         met = sum(row["criteria"].values())
         failed = [key for key, value in row["criteria"].items() if not value]
@@ -457,6 +532,16 @@ MODELS = {
     "pix2pix": ("pix2pix", "Isola et al., 2017", "U-Net, PatchGAN, L1"),
     "cyclegan": ("CycleGAN", "Zhu et al., 2017", "ResNet generators, PatchGANs, cycle L1, "
                  "image pools"),
+    "cgan": ("Conditional GAN", "Mirza and Osindero, 2014", "MLP, one-hot label concatenated"),
+    "acgan": ("AC-GAN", "Odena et al., 2016", "B-DC32, source and class heads"),
+    "infogan": ("InfoGAN", "Chen et al., 2016", "DC28, Q head, mutual information"),
+    "sgan": ("Semi-supervised GAN", "Odena, 2016", "B-DC32, (N+1)-way discriminator"),
+    "aae": ("Adversarial Autoencoder", "Makhzani et al., 2015", "MLP autoencoder, code D"),
+    "bigan": ("BiGAN / ALI", "Donahue et al., 2016; Dumoulin et al., 2016",
+              "MLP G and E, joint (x, z) D"),
+    "cogan": ("CoGAN", "Liu and Tuzel, 2016", "weight-shared G and D pairs"),
+    "cluster_gan": ("ClusterGAN", "Mukherjee et al., 2018", "DC28, encoder, WGAN-GP"),
+    "vaegan": ("VAE-GAN", "Larsen et al., 2015", "conv VAE, learned similarity in D"),
 }
 
 
@@ -491,6 +576,12 @@ def models_table():
             lines.append(f"| {model} | `{module}` | {paper} | {networks} | – | – | – | – | |")
             continue
         row = read_json(module)
+        if row.get("kind") == "criteria":
+            lines.append(f"| {model} | `{module}` | {paper} | {networks} | {row['epochs']} ep, "
+                         f"{row['generator_steps']:,} steps | "
+                         f"{criteria_module(module).summary(row)} | – | – | "
+                         f"[grid](docs/{row['grid']}) |")
+            continue
         if row.get("kind") == "translation":
             lines.append(f"| {model} | `{module}` | {paper} | {networks} | {row['epochs']} ep, "
                          f"{row['generator_steps']:,} G steps | translation: "
@@ -521,6 +612,7 @@ def render():
     """Rewrites the generated tables of docs/RESULTS.md and of the README."""
     replace_between_markers(RESULTS_PAGE, (("quality", quality_table()),
                                            ("translation", translation_table()),
+                                           ("criteria", criteria_table()),
                                            ("commands", commands_list()),
                                            ("speed", speed_table()),
                                            ("translation-speed", translation_speed_table())))

@@ -422,3 +422,43 @@ def test_sample_diversity_is_relative_pairwise_distance():
     assert metrics.sample_diversity(collapsed, reference) < 0.01
     with pytest.raises(ValueError, match="at least 2"):
         metrics.mean_pairwise_distance(reference[:1])
+
+
+# --- Representations and clusters -----------------------------------------------------------
+def test_clustering_accuracy_uses_the_best_one_to_one_matching():
+    # Clusters 0→class 1 (2 right), 1→class 0 (2 right), 2→class 2 (1 right): 5 of 6.
+    assert metrics.clustering_accuracy([0, 0, 1, 1, 2, 2], [1, 1, 0, 0, 2, 1]) == 5 / 6
+    # Two clusters cannot both take class 0: the greedy choice would be wrong here.
+    assert metrics.best_matching(np.array([[3, 2], [4, 0]])) == {0: 1, 1: 0}
+    assert metrics.clustering_accuracy([0, 0, 0, 1, 1, 1], [0, 0, 0, 0, 1, 1]) == 5 / 6
+
+
+def test_mutual_information_and_rand_index_against_hand_values():
+    assert metrics.normalized_mutual_information([1, 1, 0, 0], [0, 0, 1, 1]) == pytest.approx(1.0)
+    assert metrics.normalized_mutual_information([0, 1, 0, 1], [0, 0, 1, 1]) == pytest.approx(0.0)
+    # C refines Y: I = H(Y) = ln 2, H(C) = 1.5 ln 2, NMI = √(ln 2 / 1.5 ln 2).
+    assert metrics.normalized_mutual_information([0, 0, 1, 2], [0, 0, 1, 1]) == pytest.approx(
+        np.sqrt(1 / 1.5))
+    assert metrics.adjusted_rand_index([1, 1, 0, 0], [0, 0, 1, 1]) == pytest.approx(1.0)
+    # Pairs: index 1, rows 1, columns 2, total 6: (1 − 2/6) / (1.5 − 2/6) = 4/7.
+    assert metrics.adjusted_rand_index([0, 0, 1, 2], [0, 0, 1, 1]) == pytest.approx(4 / 7)
+
+
+def test_linear_probe_nearest_neighbour_pca_and_kmeans():
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 3, 300)
+    centres = np.array([[0.0, 0.0], [5.0, 0.0], [0.0, 5.0]])
+    points = centres[labels] + rng.normal(0, 0.5, (300, 2))
+    assert metrics.linear_probe_accuracy(points[:200], labels[:200], points[200:],
+                                         labels[200:]) > 0.95
+    assert metrics.nearest_neighbour_accuracy(points[:200], labels[:200], points[200:],
+                                              labels[200:]) > 0.95
+    noise_only = rng.normal(0, 1, (300, 2))
+    assert metrics.linear_probe_accuracy(noise_only[:200], labels[:200], noise_only[200:],
+                                         labels[200:]) < 0.6
+    assert metrics.clustering_accuracy(metrics.kmeans(points, 3, seed=0), labels) > 0.95
+    line = np.outer(rng.normal(size=50), [1.0, 2.0, -1.0]) + 0.3
+    assert metrics.pca_reconstruction_error(line[:40], line[40:], 1) < 1e-20
+    assert metrics.pca_reconstruction_error(line[:40], line[40:] + [0, 0, 1], 1) > 0.1
+    with pytest.raises(ValueError, match="one entry per example"):
+        metrics.linear_probe_accuracy(points, labels[:10], points, labels)

@@ -36,3 +36,39 @@ def test_segments_follow_their_starting_epoch_past_four_digits(tmp_path, load_sc
     write_config(tmp_path, "config_resume_2000.json", 10000)
     configs = results.segment_configs(str(tmp_path))
     assert [config["epochs"] for config in configs] == [2000, 10000, 12000]
+
+
+def test_every_criteria_module_has_a_task_an_evaluation_and_a_summary(load_script):
+    results = load_script("results")
+    import keras_gans
+    from keras_gans import data
+
+    for model_name in results.criteria_models():
+        module = results.criteria_module(model_name)
+        assert model_name in keras_gans.MODELS
+        assert module.TASK["dataset"] in data.BUILTIN_DATASETS
+        assert module.TASK["epochs"] >= 1
+        assert callable(module.evaluate) and callable(module.summary)
+
+
+def test_criteria_rows_get_their_own_table(tmp_path, load_script, monkeypatch):
+    results = load_script("results")
+    row = {"kind": "criteria", "model": "demo", "backend": "jax", "dataset": "mnist",
+           "training_images": 8000, "batch_size": 64, "epochs": 3, "generator_steps": 375,
+           "wall_seconds": 90.0, "grid": "images/demo.png",
+           "criteria": {"accuracy_at_least_90%": True, "above_baseline": False},
+           "scores": {"accuracy": 0.95}}
+    (tmp_path / "demo.json").write_text(json.dumps(row))
+    monkeypatch.setattr(results, "RESULTS_DIR", str(tmp_path))
+
+    class Demo:
+        @staticmethod
+        def summary(row):
+            return f"accuracy {row['scores']['accuracy']:.1%}"
+
+    monkeypatch.setattr(results, "criteria_module", lambda name: Demo)
+    table = results.criteria_table().splitlines()
+    assert table[2] == ("| **demo** | jax | mnist, 8,000 | 64 | 3 (375) | 1.5 min | accuracy "
+                        "95.0% | 1/2 (not: above_baseline) | [grid](images/demo.png) |")
+    assert "demo" not in results.quality_table()
+    assert "demo" not in results.translation_table()
