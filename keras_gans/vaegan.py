@@ -383,8 +383,10 @@ class VAEGAN(engine.GAN):
             "float32")
 
     def sample_grid(self, images):
-        """Rows of input | reconstruction for a batch of real images (2 columns)."""
-        return gan_callbacks.grid_rows(images, self.reconstruct(images)), 2
+        """Input | reconstruction pairs of a batch of real images, side by side: √count pairs
+        per row (8 for 64 images)."""
+        pairs_per_row = math.ceil(math.sqrt(len(images)))
+        return gan_callbacks.grid_rows(images, self.reconstruct(images)), 2 * pairs_per_row
 
     # Training ----------------------------------------------------------------------------
     def reparameterize(self, mean, log_variance):

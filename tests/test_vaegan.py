@@ -166,7 +166,7 @@ def test_inference_methods(trained):
     assert samples.shape == (5,) + SMALL_SHAPE and np.abs(samples).max() <= 1.0
     np.testing.assert_array_equal(model.sample_inputs(3, seed=4), model.sample_inputs(3, seed=4))
     grid, columns = model.sample_grid(batch)
-    assert columns == 2 and grid.shape == (8,) + SMALL_SHAPE
+    assert columns == 4 and grid.shape == (8,) + SMALL_SHAPE  # two pairs per row
     np.testing.assert_array_equal(grid[0::2], batch)
     np.testing.assert_allclose(grid[1::2], decoded, atol=1e-6)
 
