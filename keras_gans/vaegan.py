@@ -19,8 +19,9 @@ Each player minimizes its own loss (batch means), one after the other in a step:
 encoder ← L_prior + L_llike (no GAN gradient reaches it); discriminator ← L_GAN, with real
 images weighted ½ and the two kinds of fakes ¼ each, as in the code (`real_vs_gen_weight`
 0.5); decoder ← γ·L_llike + the non-saturating generator loss on reconstructions and prior
-samples, with γ = 1e-6 (the paper's CelebA weight). The decoder's step decodes the codes of the
-encoder's step and fresh prior samples, through the updated discriminator.
+samples, with γ = 1e-6 (MODEL_SPECS §21's CelebA value; the authors' `celeba_aegan.py` passes
+1e-5). The decoder's step decodes the codes of the encoder's step and fresh prior samples,
+through the updated discriminator.
 
 Equilibrium gating (the code's `GradientDescent`): before the updates, D's two costs are
 measured: on real images, mean −log D(x), and on both kinds of fakes, mean −log(1 − D(x̃ or
@@ -44,14 +45,15 @@ decoder starts at 8×8 with {128, 32}, and the discriminator has {128, 256}, so 
 third convolution, again 8×8×256: the equivalent of the paper's layer. 16-pixel images keep one
 stage. `width_divisor` divides every width (1: the paper's).
 
-Differences from the code: RMSprop 3e-4 at a constant rate (the code anneals RMSprop from
-3e-4 per sample), no weight decay (the code's 1e-5), Keras' Glorot-uniform initialization, logits
-and exact cross-entropies (the code adds 1e-3 inside its logarithms and puts a sigmoid in D),
-[-1, 1] data, and the decoder's GAN term in its non-saturating form (the code reverses D's
-gradient). Reconstructions and prior samples pass through the decoder as one batch, and real
+Differences from the code: RMSprop 3e-4 at a constant rate (the code anneals its rate from
+0.02 / 64 ≈ 3e-4 towards 1e-5 over 150 epochs), no weight decay (the code's 1e-5), Keras'
+Glorot-uniform initialization, logits and exact cross-entropies (the code adds 1e-3 inside its
+logarithms and puts a sigmoid in D), [-1, 1] data, and the decoder's GAN term in its
+non-saturating form (the code reverses D's gradient). Reconstructions and prior samples pass through the decoder as one batch, and real
 images, reconstructions and prior samples through D as one batch (the code concatenates them
-too). On digits the paper's γ = 1e-6 leaves the decoder to the GAN term alone: reconstructions
-follow the input only through the codes the encoder finds.
+too). With γ = 1e-6 the decoder learns almost only from the GAN term: reconstructions follow
+the input through the codes the encoder finds. The offline configuration keeps γ and the gate
+(MODEL_SPECS never scales loss weights down with the networks).
 
 The sample grids show held-out images beside their reconstructions (input | reconstruction).
 

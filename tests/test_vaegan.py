@@ -180,9 +180,18 @@ def test_command_line_smoke_run(tmp_path):
     assert code == 0
     assert (out / "checkpoints" / "model.keras").exists()
     assert (out / "samples" / "epoch_0001.png").exists()
-    restored = keras.saving.load_model(out / "checkpoints" / "model.keras")
+    checkpoint = str(out / "checkpoints" / "model.keras")
+    restored = keras.saving.load_model(checkpoint)
     assert (restored.likelihood_weight, restored.width_divisor) == (0.001, 16)
     assert isinstance(restored.e_optimizer, keras.optimizers.RMSprop)
+    # `encode` writes the codes μ of a dataset; `sample` decodes prior samples.
+    codes = tmp_path / "codes.npy"
+    assert vaegan.main(["encode", "--checkpoint", checkpoint, "--dataset", "shapes",
+                        "--image-size", "16", "--limit", "10", "--output", str(codes)]) == 0
+    assert np.load(codes).shape == (10, restored.latent_dim)
+    assert vaegan.main(["sample", "--checkpoint", checkpoint, "--count", "4", "--output",
+                        str(tmp_path / "samples.png")]) == 0
+    assert (tmp_path / "samples.png").exists()
 
 
 def test_command_line_refuses_an_impossible_size(tmp_path, capsys):
