@@ -64,6 +64,8 @@ MODELS = {
     "discriminators' last layers learn corresponding images of two domains without pairs.",
     "cluster_gan": "ClusterGAN (Mukherjee et al., 2019): WGAN-GP with a one-hot cluster code in "
     "the latent space and an encoder that recovers it, clustering images without labels.",
+    "vaegan": "VAE-GAN (Larsen et al., 2016): a variational autoencoder whose reconstruction "
+    "error is measured in a GAN discriminator's features, with equilibrium gating.",
 }
 
 

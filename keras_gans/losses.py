@@ -384,3 +384,30 @@ def bidirectional_generator_loss(encoder_logits, generator_logits):
         generator_logits: discriminator logits on generated pairs (G(z), z).
     """
     return discriminator_loss(generator_logits, encoder_logits)
+
+
+# ----------------------------------------------------------------------------------------------
+# Variational autoencoders with a learned similarity: VAE-GAN (Larsen et al., 2016)
+# ----------------------------------------------------------------------------------------------
+def _per_sample_sum(values):
+    values = _float(values)
+    return ops.sum(ops.reshape(values, (ops.shape(values)[0], -1)), axis=1)
+
+
+def kl_divergence_from_standard_normal(mean, log_variance):
+    """KL(N(μ, σ²) ‖ N(0, I)) = −½Σ(1 + log σ² − μ² − σ²), summed over the code's dimensions
+    and averaged over the batch (a VAE's prior term).
+
+    Args:
+        mean: μ of each sample's Gaussian, shaped (batch, latent_dim).
+        log_variance: log σ² of each sample's Gaussian, shaped like `mean`.
+    """
+    mean, log_variance = _float(mean), _float(log_variance)
+    return ops.mean(-0.5 * _per_sample_sum(
+        1.0 + log_variance - ops.square(mean) - ops.exp(log_variance)))
+
+
+def gaussian_negative_log_likelihood(predictions, targets):
+    """½‖targets − predictions‖², summed over every non-batch axis and averaged over the batch:
+    −log N(targets | predictions, I) without its constant (VAE-GAN's L_llike on features)."""
+    return ops.mean(0.5 * _per_sample_sum(ops.square(_float(targets) - _float(predictions))))

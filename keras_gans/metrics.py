@@ -741,9 +741,9 @@ def nearest_neighbour_accuracy(reference_features, reference_labels, query_featu
     return float(np.mean(np.concatenate(predicted) == query_labels))
 
 
-def pca_reconstruction_error(train_images, test_images, components):
-    """Mean squared error per pixel of the test images rebuilt from the first `components`
-    principal components of the train images (the baseline of an autoencoder's error)."""
+def pca_reconstructions(train_images, test_images, components):
+    """The test images rebuilt from the first `components` principal components of the train
+    images (a linear autoencoder with a code of that size), in the test images' shape."""
     train, test = _flat("train_images", train_images), _flat("test_images", test_images)
     if not 0 < components <= min(train.shape):
         raise ValueError(f"`components` must be in [1, {min(train.shape)}]. Received: "
@@ -752,7 +752,14 @@ def pca_reconstruction_error(train_images, test_images, components):
     _, _, directions = np.linalg.svd(train - mean, full_matrices=False)
     basis = directions[:components]
     rebuilt = (test - mean) @ basis.T @ basis + mean
-    return float(np.mean((rebuilt - test) ** 2))
+    return rebuilt.reshape(np.shape(test_images))
+
+
+def pca_reconstruction_error(train_images, test_images, components):
+    """Mean squared error per pixel of the test images rebuilt from the first `components`
+    principal components of the train images (the baseline of an autoencoder's error)."""
+    rebuilt = pca_reconstructions(train_images, test_images, components)
+    return float(np.mean((rebuilt - np.asarray(test_images, rebuilt.dtype)) ** 2))
 
 
 def kmeans(features, k, seed=0, iterations=100):

@@ -644,3 +644,133 @@ def assert_sgd_step(before, after, loss, learning_rate=LEARNING_RATE, rtol=1e-3,
     for w_before, w_after, gradient in zip(before, after, gradients, strict=True):
         np.testing.assert_allclose(np.asarray(w_after, "float64") - w_before,
                                    -learning_rate * gradient, rtol=rtol, atol=atol)
+
+
+# ------------------------------------------------------------------------------------------
+# Models with more players (an encoder) and networks with several outputs
+# ------------------------------------------------------------------------------------------
+def linear_two_head_encoder(image_shape, latent_dim, scale=0.1, seed=2):
+    """E(x) = [x·A₁ + c₁, x·A₂ + c₂] (for instance μ and log σ² of q(z|x)), named "encoder"."""
+    rng = np.random.default_rng(seed)
+    size = math.prod(image_shape)
+    images = keras.Input(image_shape, name="images")
+    flat = keras.layers.Flatten()(images)
+    heads = [keras.layers.Dense(
+        latent_dim, dtype="float32", name=name,
+        kernel_initializer=keras.initializers.Constant(
+            rng.normal(0.0, scale / math.sqrt(size), (size, latent_dim))),
+        bias_initializer=keras.initializers.Constant(rng.normal(0.0, scale, latent_dim)))(flat)
+        for name in ("head_1", "head_2")]
+    return keras.Model(images, heads, name="encoder")
+
+
+def two_head_encoded(weights, images):
+    """The linear encoder's two heads from its [A₁, c₁, A₂, c₂]."""
+    flat = np.asarray(images, "float64").reshape(len(images), -1)
+    return [flat @ weights[index] + weights[index + 1] for index in (0, 2)]
+
+
+def linear_feature_discriminator(image_shape, feature_count=3, bias=0.1, seed=0):
+    """D(x) = [f·w + b, f] with features f = x·F: logits and the features they are read from
+    (a discriminator with a feature layer, such as VAE-GAN's), named "discriminator"."""
+    rng = np.random.default_rng(seed)
+    size = math.prod(image_shape)
+    images = keras.Input(image_shape, name="images")
+    features = keras.layers.Dense(
+        feature_count, use_bias=False, dtype="float32", name="features",
+        kernel_initializer=keras.initializers.Constant(
+            rng.normal(0.0, 1.0 / math.sqrt(size), (size, feature_count))))(
+        keras.layers.Flatten()(images))
+    logits = keras.layers.Dense(
+        1, dtype="float32", name="logits",
+        kernel_initializer=keras.initializers.Constant(
+            rng.normal(0.0, 0.5 / math.sqrt(feature_count), (feature_count, 1))),
+        bias_initializer=keras.initializers.Constant(bias))(features)
+    return keras.Model(images, [logits, features], name="discriminator")
+
+
+def judged(weights, images):
+    """The linear feature discriminator's (logits, features) from its [F, w, b]."""
+    feature_kernel, kernel, bias = weights
+    features = np.asarray(images, "float64").reshape(len(images), -1) @ feature_kernel
+    return features @ kernel + bias, features
+
+
+class PlayerWeightsStep:
+    """The weights of every player of a model before and after one `fit()` step with SGD.
+
+    `OneStep` for models with other players than a generator and a discriminator (an encoder).
+
+    Args:
+        model: the model, not compiled; its `compile()` takes one optimizer per player.
+        real_images: one step's real batch.
+        draws: the step's random draws in order, as ("normal" or "uniform", shape).
+        players: optimizer argument → network attribute, e.g. {"e_optimizer": "encoder"}.
+        learning_rate: the SGD rate of every player.
+        **compile_options: passed to `compile()` (`jit_compile`, `run_eagerly`).
+
+    Attributes: `logs`, `before` and `after` (network attribute → NumPy weights), `draws`
+    (replayed from the model's seed state), `learning_rate`, `iterations` (optimizer argument
+    → its iteration count after the step).
+    """
+
+    def __init__(self, model, real_images, draws, players, learning_rate=LEARNING_RATE,
+                 **compile_options):
+        model.compile(**{name: keras.optimizers.SGD(learning_rate) for name in players},
+                      **compile_options)
+        self.learning_rate = learning_rate
+        self.before = {network: weights_of(getattr(model, network))
+                       for network in players.values()}
+        state = keras.ops.convert_to_numpy(model.seed_generator.state).copy()
+        history = model.fit(real_images, batch_size=len(real_images), epochs=1, verbose=0,
+                            shuffle=False)
+        self.logs = {name: values[-1] for name, values in history.history.items()}
+        self.after = {network: weights_of(getattr(model, network))
+                      for network in players.values()}
+        self.iterations = {name: int(keras.ops.convert_to_numpy(getattr(model, name).iterations))
+                           for name in players}
+        self.draws = replay(state, draws)
+
+    def moved(self, network):
+        """Whether one step changed any weight of `network`."""
+        return any(not np.array_equal(before, after) for before, after in
+                   zip(self.before[network], self.after[network]))
+
+    def assert_sgd_update(self, network, loss, rtol=1e-3):
+        """The step moved `network` by −lr·∇loss at its weights before the step.
+
+        `loss` maps the network's weights (a list of float64 arrays) to its objective in NumPy;
+        the gradient is taken by central differences, so any term missing from the model's
+        loss, added to it, or cut off from this network's gradient fails the check.
+        """
+        gradient = finite_difference_gradient(loss, self.before[network])
+        for before, after, slope in zip(self.before[network], self.after[network], gradient):
+            assert np.abs(slope).max() > 0, f"a weight of the {network} has no gradient"
+            # Float32 weights: their difference carries rounding of their own size.
+            atol = (1e-5 * self.learning_rate * np.abs(slope).max()
+                    + 2.5e-7 * (np.abs(before).max() + 1.0))
+            np.testing.assert_allclose(after - before, -self.learning_rate * slope, rtol=rtol,
+                                       atol=atol)
+
+
+def finite_difference_gradient(loss, weights, step=1e-6):
+    """∂loss/∂weights by central differences, in float64.
+
+    Args:
+        loss: maps a list of arrays shaped like `weights` to a scalar.
+        weights: the point, a list of arrays.
+    """
+    point = [np.asarray(weight, "float64").copy() for weight in weights]
+    gradient = []
+    for weight in point:
+        slope = np.zeros_like(weight)
+        for index in np.ndindex(weight.shape):
+            original = weight[index]
+            weight[index] = original + step
+            above = loss(point)
+            weight[index] = original - step
+            below = loss(point)
+            weight[index] = original
+            slope[index] = (above - below) / (2 * step)
+        gradient.append(slope)
+    return gradient

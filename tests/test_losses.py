@@ -333,3 +333,21 @@ def test_categorical_crossentropy_of_cluster_codes():
     # Very confident logits stay finite (log-softmax, not log of a softmax).
     assert value(losses.categorical_crossentropy_from_logits(
         [[1000.0, -1000.0]], [[0.0, 1.0]])) == pytest.approx(2000.0, rel=1e-6)
+
+
+def test_kl_divergence_from_standard_normal_sums_dimensions_and_averages_samples():
+    mean = [[0.0, 1.0], [2.0, 0.0]]
+    log_variance = [[0.0, math.log(2.0)], [0.0, 0.0]]
+    # Sample 1: −½[(1 + 0 − 0 − 1) + (1 + log 2 − 1 − 2)] = 1 − ½log 2; sample 2: −½(1 − 4 − 1) = 2.
+    expected = ((1.0 - 0.5 * math.log(2.0)) + 2.0) / 2
+    assert value(losses.kl_divergence_from_standard_normal(mean, log_variance)) == (
+        pytest.approx(expected, rel=1e-6))
+    assert value(losses.kl_divergence_from_standard_normal([[0.0, 0.0]], [[0.0, 0.0]])) == 0.0
+
+
+def test_gaussian_negative_log_likelihood_sums_features_and_averages_samples():
+    predictions = np.zeros((2, 2, 1, 1), "float32")
+    targets = np.array([1.0, 2.0, 0.0, 3.0], "float32").reshape(2, 2, 1, 1)
+    # ½(1 + 4) = 2.5 and ½(0 + 9) = 4.5, averaged.
+    assert value(losses.gaussian_negative_log_likelihood(predictions, targets)) == (
+        pytest.approx(3.5, rel=1e-6))
