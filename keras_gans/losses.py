@@ -326,3 +326,20 @@ def mean_squared_error(outputs, target):
     """Mean (outputs − target)² over every element: the least-squares adversarial term of
     CycleGAN's generators (PyTorch `MSELoss` against a constant target)."""
     return ops.mean(ops.square(_float(outputs) - target))
+
+
+# ----------------------------------------------------------------------------------------------
+# Class labels: the auxiliary classifier of AC-GAN (Odena et al., 2017)
+# ----------------------------------------------------------------------------------------------
+def categorical_crossentropy_from_logits(logits, targets):
+    """Mean cross-entropy −Σ_k t_k·log softmax(logits)_k of a batch of class logits.
+
+    AC-GAN's class term: the negative log-likelihood of the correct class, computed from the
+    logits of a discriminator's class head (no softmax layer before it).
+
+    Args:
+        logits: unnormalized class scores, shaped (batch, classes).
+        targets: one-hot classes (or class probabilities) of the same shape.
+    """
+    log_probabilities = ops.log_softmax(_float(logits), axis=-1)
+    return -ops.mean(ops.sum(_float(targets) * log_probabilities, axis=-1))

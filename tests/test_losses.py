@@ -280,3 +280,17 @@ def test_softmax_gan_losses():
         1.5 + log_z)
     # Large energies stay finite (log-sum-exp).
     assert np.isfinite(value(losses.softmax_discriminator_loss([500.0, 600.0], [700.0, 800.0])))
+
+
+def test_categorical_crossentropy_from_logits():
+    # softmax([0, ln 3]) = [1/4, 3/4] and softmax([ln 4, 0]) = [4/5, 1/5]; both rows want class 1.
+    logits = [[0.0, math.log(3.0)], [math.log(4.0), 0.0]]
+    expected = mean([-math.log(3 / 4), -math.log(1 / 5)])
+    assert value(losses.categorical_crossentropy_from_logits(logits, [[0.0, 1.0], [0.0, 1.0]])) == (
+        pytest.approx(expected, rel=1e-6))
+    # Soft targets weigh each class's log-probability: ½(−ln ¼) + ½(−ln ¾).
+    assert value(losses.categorical_crossentropy_from_logits(logits[:1], [[0.5, 0.5]])) == (
+        pytest.approx(0.5 * math.log(4.0) + 0.5 * math.log(4 / 3), rel=1e-6))
+    # Large logits stay finite: −log softmax([1000, 0])₁ = 1000.
+    assert value(losses.categorical_crossentropy_from_logits([[1000.0, 0.0]], [[0.0, 1.0]])) == (
+        pytest.approx(1000.0, rel=1e-6))
