@@ -135,21 +135,11 @@ class ACGAN(conditioning.ClassConditional, engine.GAN):
             self.image_shape, num_classes, base_width, dropout)
         self.finish_init()
 
-    def compile(self, g_optimizer=None, d_optimizer=None, **kwargs):
-        """Adam 2e-4, β = (0.5, 0.999) for both players."""
-        g_optimizer = g_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5, name="g_adam")
-        d_optimizer = d_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5, name="d_adam")
-        self.compile_players(
-            {
-                "d_optimizer": (d_optimizer, self.discriminator.trainable_variables),
-                "g_optimizer": (g_optimizer, self.generator.trainable_variables),
-            },
-            **kwargs,
-        )
+    # Adam 2e-4, β = (0.5, 0.999) for both players, the defaults of GAN's `compile`.
+    compile = gan.GAN.compile
 
     def gan_step(self, data):
-        real_images, real_labels = conditioning.labelled_batch(data, type(self).__name__)
-        real_classes = self.one_hot(real_labels)
+        real_images, real_classes = self.real_data(data)
         batch_size = ops.shape(real_images)[0]
 
         # Train the discriminator: the source of real images and of fakes (L_S), and the class
@@ -212,8 +202,9 @@ def add_arguments(group):
 
 
 def build_model(args, image_shape):
-    """The AC-GAN the command line asks for (`args.num_classes` comes from the data)."""
-    return ACGAN(latent_dim=args.latent_dim, num_classes=args.num_classes,
+    """The AC-GAN the command line asks for (`args.num_classes` comes from the data; 10 when
+    parsed without data)."""
+    return ACGAN(latent_dim=args.latent_dim, num_classes=args.num_classes or 10,
                  image_shape=image_shape, dropout=args.dropout, seed=args.seed)
 
 

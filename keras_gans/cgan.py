@@ -155,8 +155,7 @@ class CGAN(conditioning.ClassConditional, engine.GAN):
         )
 
     def gan_step(self, data):
-        real_images, real_labels = conditioning.labelled_batch(data, type(self).__name__)
-        real_classes = self.one_hot(real_labels)
+        real_images, real_classes = self.real_data(data)
         batch_size = ops.shape(real_images)[0]
 
         # D: real (image, its class) pairs against fakes with the class they were drawn for.

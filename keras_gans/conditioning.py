@@ -46,8 +46,9 @@ class ClassConditional:
     """Mixin of a `engine.GAN` whose `generator` maps [noise, one-hot class] to images.
 
     The model defines `latent_dim`, `num_classes` and `generator`; the mixin adds `one_hot`,
-    `random_labels` (drawn from the model's seed generator), `fakes`, `call((latent, labels))`,
-    `generate(count, labels=None)`, `sample_inputs` and `sample_grid`.
+    `random_labels` (drawn from the model's seed generator), `real_data`, `fakes`,
+    `call((latent, labels))`, `generate(count, labels=None)`, `sample_inputs` and
+    `sample_grid`.
     """
 
     def one_hot(self, labels):
@@ -58,6 +59,12 @@ class ClassConditional:
         """Classes drawn uniformly from the model's seed generator: int32 (batch_size,)."""
         draws = ops.floor(self.uniform((batch_size,)) * self.num_classes)
         return ops.cast(ops.minimum(draws, self.num_classes - 1), "int32")
+
+    def real_data(self, data):
+        """The real images of a training batch `(images, labels)` and their one-hot classes;
+        a ValueError with the fix for images alone."""
+        images, labels = labelled_batch(data, type(self).__name__)
+        return images, self.one_hot(labels)
 
     def fakes(self, batch_size, training=True):
         """Fresh fakes of random classes for a training step: (images, one-hot classes)."""

@@ -51,9 +51,9 @@ def count_stages(image_size):
         stages += 1
     if stages < 2:
         raise ValueError(
-            "DCGAN needs square images whose size halves at least twice down to 4-7 pixels "
-            f"(e.g. 28, 32, 64), but these are {image_size}×{image_size}: pass --image-size 32 "
-            "or 64."
+            "The DCGAN networks need square images whose size halves at least twice down to "
+            f"4-7 pixels (e.g. 28, 32, 64), but these are {image_size}×{image_size}: pass "
+            "--image-size 32 or 64."
         )
     return stages
 
@@ -63,8 +63,8 @@ def check_image_shape(image_shape):
     height, width, channels = image_shape
     if height != width:
         raise ValueError(
-            f"DCGAN needs square images, but these are {height}×{width}: pass --image-size to "
-            "resize them."
+            f"The DCGAN networks need square images, but these are {height}×{width}: pass "
+            "--image-size to resize them."
         )
     return count_stages(height)
 

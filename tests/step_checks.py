@@ -345,3 +345,24 @@ def assert_sgd_update(before, after, loss, learning_rate=LEARNING_RATE, rtol=1e-
     for index, (old, new, gradient) in enumerate(zip(before, after, gradients, strict=True)):
         np.testing.assert_allclose(new - old, -learning_rate * gradient, rtol=rtol, atol=atol,
                                    err_msg=f"update of weight {index}")
+
+
+# ------------------------------------------------------------------------------------------
+# Class-conditional models (`conditioning.ClassConditional`)
+# ------------------------------------------------------------------------------------------
+def conditional_one_step(model, real_images, labels):
+    """`OneStep` of a class-conditional model whose D and G steps each draw their fakes'
+    classes, then their noise (`ClassConditional.fakes`). The step also has `d_classes`,
+    `d_latent`, `g_classes` and `g_latent`: the replayed draws of each player's step."""
+    batch = len(real_images)
+    draws = [("uniform", (batch,)), ("normal", (batch, model.latent_dim))] * 2
+    step = OneStep(model, real_images, draws, labels=labels)
+    step.d_classes, step.g_classes = (drawn_classes(step.draws[index], model.num_classes)
+                                      for index in (0, 2))
+    step.d_latent, step.g_latent = step.draws[1], step.draws[3]
+    return step
+
+
+def conditional_fakes(weights, latent, classes, num_classes, image_shape):
+    """The images of a `conditional_generator` with `weights` for noise and integer classes."""
+    return generated(weights, with_classes(latent, classes, num_classes), image_shape)

@@ -105,25 +105,20 @@ def test_trains_one_step_generates_each_class_classifies_and_round_trips(small_m
 
 
 def test_step_matches_numpy_and_moves_the_right_way():
-    shape, classes, latent_dim, batch = (4, 4, 1), 3, 3, 6
+    shape, classes, latent_dim = (4, 4, 1), 3, 3
     model = acgan.ACGAN(
         latent_dim=latent_dim, num_classes=classes, image_shape=shape, seed=5,
         generator=step_checks.conditional_generator(latent_dim, classes, shape),
         discriminator=step_checks.two_head_discriminator(shape, classes))
-    images = step_checks.real_batch(batch, shape)
-    labels = np.array([0, 1, 2, 0, 1, 2])
-    draws = [("uniform", (batch,)), ("normal", (batch, latent_dim))] * 2
-    step = step_checks.OneStep(model, images, draws, labels=labels)
-    d_classes, d_latent, g_classes, g_latent = (
-        step_checks.drawn_classes(step.draws[0], classes), step.draws[1],
-        step_checks.drawn_classes(step.draws[2], classes), step.draws[3])
+    images, labels = step_checks.real_batch(6, shape), np.array([0, 1, 2, 0, 1, 2])
+    step = step_checks.conditional_one_step(model, images, labels)
     crossentropy = step_checks.categorical_crossentropy
 
     def fakes(generator, latent, fake_classes):
-        return step_checks.generated(
-            generator, step_checks.with_classes(latent, fake_classes, classes), shape)
+        return step_checks.conditional_fakes(generator, latent, fake_classes, classes, shape)
 
-    d_fakes = fakes(step.generator_before, d_latent, d_classes)
+    d_classes, g_classes, g_latent = step.d_classes, step.g_classes, step.g_latent
+    d_fakes = fakes(step.generator_before, step.d_latent, d_classes)
 
     def discriminator_terms(discriminator):
         """D's whole loss and its class term, at the D step's real batch and fakes."""
