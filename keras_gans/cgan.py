@@ -200,11 +200,12 @@ def add_arguments(group):
 
 
 def build_model(args, image_shape):
-    """The CGAN the command line asks for (`args.num_classes` comes from the data)."""
+    """The CGAN the command line asks for (`args.num_classes` comes from the data; 10 when
+    parsed without data)."""
     if args.arch == "mlp" and math.prod(image_shape) > 64 * 64 * 3:
         raise ValueError(f"The MLP networks are for small images, not {image_shape}: pass "
                          "--arch conv or a smaller --image-size.")
-    return CGAN(latent_dim=args.latent_dim, num_classes=args.num_classes,
+    return CGAN(latent_dim=args.latent_dim, num_classes=args.num_classes or 10,
                 image_shape=image_shape, arch=args.arch, seed=args.seed)
 
 
