@@ -13,8 +13,9 @@ D maximises L_S + L_C and G maximises L_C − L_S. Implemented, from logits, as
     G: BCE(D_s(G(z, c)), 1) + CE(D_c(G(z, c)), c)
 
 (the generator's source term in the non-saturating form). Fakes carry the class they were drawn
-for, among the same N classes as the real images (not an N + 1-th "fake" class). The trained
-discriminator is a classifier of real images: `classify(images)`.
+for, uniformly and afresh for each player's step, among the same N classes as the real images
+(not an N + 1-th "fake" class). The trained discriminator is a classifier of real images:
+`classify(images)`.
 
 Networks: the generator multiplies z (100) element-wise by a learned embedding of the class
 (100 numbers per class, a bias-free dense layer on the one-hot class, initialised N(0, 1) as
