@@ -56,6 +56,8 @@ MODELS = {
     "generator, a PatchGAN and an L1 term.",
     "cgan": "CGAN (Mirza and Osindero, 2014): generator and discriminator both given the class "
     "label; `sample --label 7` draws sevens.",
+    "acgan": "AC-GAN (Odena et al., 2017): class-conditional DCGAN whose discriminator also "
+    "classifies (source and class heads); `classify` labels real images.",
     "cyclegan": "CycleGAN (Zhu et al., 2017): unpaired translation between two collections with "
     "cycle-consistent ResNet generators, PatchGANs and image pools.",
     "infogan": "InfoGAN (Chen et al., 2016): categorical and continuous codes kept recoverable "

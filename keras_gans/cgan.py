@@ -154,15 +154,8 @@ class CGAN(conditioning.ClassConditional, engine.GAN):
             **kwargs,
         )
 
-    def fakes(self, batch_size, training=True):
-        """Fresh fakes of random classes: (images, one-hot classes)."""
-        classes = self.one_hot(self.random_labels(batch_size))
-        latent = self.normal((batch_size, self.latent_dim))
-        return self.generator([latent, classes], training=training), classes
-
     def gan_step(self, data):
-        real_images, real_labels = labelled_batch(data, type(self).__name__)
-        real_classes = self.one_hot(real_labels)
+        real_images, real_classes = self.real_data(data)
         batch_size = ops.shape(real_images)[0]
 
         # D: real (image, its class) pairs against fakes with the class they were drawn for.
@@ -191,14 +184,6 @@ class CGAN(conditioning.ClassConditional, engine.GAN):
         config.update(latent_dim=self.latent_dim, num_classes=self.num_classes,
                       image_shape=list(self.image_shape), arch=self.arch)
         return config
-
-
-def labelled_batch(data, model_name):
-    """(images, labels) of a training batch; a ValueError with the fix for images alone."""
-    if not isinstance(data, (tuple, list)) or len(data) != 2:
-        raise ValueError(f"{model_name} learns from (images, labels) batches: call "
-                         "model.fit(images, labels, ...) or give a dataset of such pairs.")
-    return data[0], data[1]
 
 
 # ------------------------------------------------------------------------------------------

@@ -774,3 +774,88 @@ def finite_difference_gradient(loss, weights, step=1e-6):
             slope[index] = (above - below) / (2 * step)
         gradient.append(slope)
     return gradient
+
+
+# ------------------------------------------------------------------------------------------
+# Discriminators with a class head (AC-GAN), and SGD updates checked by central differences
+# ------------------------------------------------------------------------------------------
+def two_head_discriminator(image_shape, num_classes, norm=0.5, bias=0.1, scale=0.3, seed=0):
+    """D(x) = [w·flatten(x) + b, V·flatten(x) + c]: the source score of a
+    `linear_discriminator` and linear class logits, named "discriminator";
+    `two_head_outputs(weights, x)` follows it."""
+    size = math.prod(image_shape)
+    rng = np.random.default_rng(seed)
+    source_kernel = rng.normal(size=(size, 1))
+    source_kernel *= norm / np.linalg.norm(source_kernel)
+    images = keras.Input(image_shape, name="images")
+    flat = keras.layers.Flatten()(images)
+    source = keras.layers.Dense(
+        1, kernel_initializer=keras.initializers.Constant(source_kernel),
+        bias_initializer=keras.initializers.Constant(bias), dtype="float32",
+        name="source_scores")(flat)
+    class_logits = keras.layers.Dense(
+        num_classes,
+        kernel_initializer=keras.initializers.Constant(
+            rng.normal(0.0, scale / math.sqrt(size), (size, num_classes))),
+        bias_initializer=keras.initializers.Constant(rng.normal(0.0, 0.1, num_classes)),
+        dtype="float32", name="class_logits")(flat)
+    network = keras.Model(images, [source, class_logits], name="discriminator")
+    assert [tuple(v.shape) for v in network.trainable_variables] == [
+        (size, 1), (1,), (size, num_classes), (num_classes,)]
+    return network
+
+
+def two_head_outputs(weights, images):
+    """(source scores (batch, 1), class logits (batch, classes)) of a
+    `two_head_discriminator` from its [w, b, V, c]."""
+    source_kernel, source_bias, class_kernel, class_bias = weights
+    flat = np.asarray(images, "float64").reshape(len(images), -1)
+    return flat @ source_kernel + source_bias, flat @ class_kernel + class_bias
+
+
+def categorical_crossentropy(logits, labels):
+    """Mean −log softmax(logits)[label] over the batch, from integer labels."""
+    logits = np.asarray(logits, "float64")
+    log_partition = np.logaddexp.reduce(logits, axis=1)
+    return float(np.mean(log_partition - logits[np.arange(len(logits)), labels]))
+
+
+def class_log_probabilities(logits, labels):
+    """log softmax(logits)[label] of each sample."""
+    logits = np.asarray(logits, "float64")
+    return logits[np.arange(len(logits)), labels] - np.logaddexp.reduce(logits, axis=1)
+
+
+def assert_sgd_step_on_loss(before, after, loss, learning_rate=LEARNING_RATE, rtol=1e-3, atol=1e-6):
+    """A player's update is one plain SGD step on the NumPy `loss`:
+    after − before = −lr·∇loss(before), array by array.
+
+    Every term of the loss must reach the weights it depends on: a term cut off from the
+    gradient (`stop_gradient`), dropped, or given to the wrong player fails it, even when the
+    logged loss is right.
+    """
+    gradients = numerical_gradients(loss, before)
+    for index, (old, new, gradient) in enumerate(zip(before, after, gradients, strict=True)):
+        np.testing.assert_allclose(new - old, -learning_rate * gradient, rtol=rtol, atol=atol,
+                                   err_msg=f"update of weight {index}")
+
+
+# ------------------------------------------------------------------------------------------
+# Class-conditional models (`conditioning.ClassConditional`)
+# ------------------------------------------------------------------------------------------
+def conditional_one_step(model, real_images, labels):
+    """`OneStep` of a class-conditional model whose D and G steps each draw their fakes'
+    classes, then their noise (`ClassConditional.fakes`). The step also has `d_classes`,
+    `d_latent`, `g_classes` and `g_latent`: the replayed draws of each player's step."""
+    batch = len(real_images)
+    draws = [("uniform", (batch,)), ("normal", (batch, model.latent_dim))] * 2
+    step = OneStep(model, real_images, draws, labels=labels)
+    step.d_classes, step.g_classes = (drawn_classes(step.draws[index], model.num_classes)
+                                      for index in (0, 2))
+    step.d_latent, step.g_latent = step.draws[1], step.draws[3]
+    return step
+
+
+def conditional_fakes(weights, latent, classes, num_classes, image_shape):
+    """The images of a `conditional_generator` with `weights` for noise and integer classes."""
+    return generated(weights, with_classes(latent, classes, num_classes), image_shape)

@@ -351,3 +351,17 @@ def test_gaussian_negative_log_likelihood_sums_features_and_averages_samples():
     # ½(1 + 4) = 2.5 and ½(0 + 9) = 4.5, averaged.
     assert value(losses.gaussian_negative_log_likelihood(predictions, targets)) == (
         pytest.approx(3.5, rel=1e-6))
+
+
+def test_categorical_crossentropy_of_class_logits():
+    # softmax([0, ln 3]) = [1/4, 3/4] and softmax([ln 4, 0]) = [4/5, 1/5]; both rows want class 1.
+    logits = [[0.0, math.log(3.0)], [math.log(4.0), 0.0]]
+    expected = mean([-math.log(3 / 4), -math.log(1 / 5)])
+    assert value(losses.categorical_crossentropy_from_logits(logits, [[0.0, 1.0], [0.0, 1.0]])) == (
+        pytest.approx(expected, rel=1e-6))
+    # Soft targets weigh each class's log-probability: ½(−ln ¼) + ½(−ln ¾).
+    assert value(losses.categorical_crossentropy_from_logits(logits[:1], [[0.5, 0.5]])) == (
+        pytest.approx(0.5 * math.log(4.0) + 0.5 * math.log(4 / 3), rel=1e-6))
+    # Large logits stay finite: −log softmax([1000, 0])₁ = 1000.
+    assert value(losses.categorical_crossentropy_from_logits([[1000.0, 0.0]], [[0.0, 1.0]])) == (
+        pytest.approx(1000.0, rel=1e-6))
