@@ -50,6 +50,8 @@ MODELS = {
     "energies; MLP networks.",
     "pix2pix": "pix2pix (Isola et al., 2017): paired image-to-image translation with a U-Net "
     "generator, a PatchGAN and an L1 term.",
+    "cgan": "CGAN (Mirza and Osindero, 2014): generator and discriminator both given the class "
+    "label; `sample --label 7` draws sevens.",
     "cyclegan": "CycleGAN (Zhu et al., 2017): unpaired translation between two collections with "
     "cycle-consistent ResNet generators, PatchGANs and image pools.",
     "cogan": "CoGAN (Liu and Tuzel, 2016): two GANs sharing their generators' first and "

@@ -63,6 +63,37 @@ def constant_generator(latent_dim, image):
     return keras.Model(latent, images, name="generator")
 
 
+def conditional_discriminator(image_shape, num_classes, **options):
+    """D(x, y) = w·[flatten(x), y] + b: a `linear_discriminator` of the image and the one-hot
+    class concatenated, taking [images, classes]; `scores(weights, with_classes(x, y))`."""
+    images = keras.Input(image_shape, name="images")
+    classes = keras.Input((num_classes,), name="classes")
+    joined = keras.layers.Concatenate()([keras.layers.Flatten()(images), classes])
+    inner = linear_discriminator((math.prod(image_shape) + num_classes,), **options)
+    return keras.Model([images, classes], inner(joined), name="discriminator")
+
+
+def conditional_generator(latent_dim, num_classes, image_shape, **options):
+    """G(z, y) = tanh([z, y]A + c): a `linear_generator` of the noise and the one-hot class
+    concatenated, taking [latent, classes]; `generated(weights, with_classes(z, y), shape)`."""
+    latent = keras.Input((latent_dim,), name="latent")
+    classes = keras.Input((num_classes,), name="classes")
+    inner = linear_generator(latent_dim + num_classes, image_shape, **options)
+    images = inner(keras.layers.Concatenate()([latent, classes]))
+    return keras.Model([latent, classes], images, name="generator")
+
+
+def with_classes(inputs, labels, num_classes):
+    """[flatten(inputs), one-hot(labels)]: what the conditional linear networks see."""
+    inputs = np.asarray(inputs, "float64").reshape(len(inputs), -1)
+    return np.concatenate([inputs, np.eye(num_classes)[np.asarray(labels, int)]], axis=1)
+
+
+def drawn_classes(uniform_draws, num_classes):
+    """The classes a step draws from its uniform draws: ⌊u·K⌋ (K − 1 at most)."""
+    return np.minimum(np.floor(uniform_draws * num_classes), num_classes - 1).astype(int)
+
+
 def weights_of(network):
     """A network's trainable variables as NumPy arrays."""
     return [keras.ops.convert_to_numpy(v).copy() for v in network.trainable_variables]
@@ -95,7 +126,8 @@ def sigmoid(x):
 # One step, with everything NumPy needs to follow it
 # ------------------------------------------------------------------------------------------
 class OneStep:
-    """The state of a model before and after one `fit()` step with SGD for every player.
+    """The state of a model before and after one `fit()` step with SGD for every player
+    (`labels`: the class of each real image, for conditional models).
 
     `real_images` is one batch: an array, or a tuple of arrays such as two domains' batches.
 
@@ -104,7 +136,7 @@ class OneStep:
     draws replayed from the model's seed generator, in the order given.
     """
 
-    def __init__(self, model, real_images, draws, learning_rate=LEARNING_RATE):
+    def __init__(self, model, real_images, draws, learning_rate=LEARNING_RATE, labels=None):
         model.compile(g_optimizer=keras.optimizers.SGD(learning_rate),
                       d_optimizer=keras.optimizers.SGD(learning_rate))
         self.learning_rate = learning_rate
@@ -113,7 +145,7 @@ class OneStep:
         state = keras.ops.convert_to_numpy(model.seed_generator.state).copy()
         # One batch: `real_images` is an array, or a tuple of arrays (two domains).
         batch_size = len(keras.tree.flatten(real_images)[0])
-        history = model.fit(real_images, batch_size=batch_size, epochs=1, verbose=0,
+        history = model.fit(real_images, labels, batch_size=batch_size, epochs=1, verbose=0,
                             shuffle=False)
         self.logs = {name: values[-1] for name, values in history.history.items()}
         self.discriminator_after = weights_of(model.discriminator)

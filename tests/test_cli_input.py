@@ -233,3 +233,16 @@ def test_help_shows_each_models_defaults_once(name):
     for action in parser._actions:
         assert action.help, f"{action.option_strings} has no help"
         assert action_help(parser, action.dest).count("(default") <= 1, action.dest
+
+
+def test_label_and_encoder_commands_are_refused_for_a_plain_generator(checkpoints, tmp_path,
+                                                                      capsys):
+    path = str(checkpoints["good"])
+    assert gan.main(["sample", "--checkpoint", path, "--label", "1",
+                     "--output", str(tmp_path / "g.png")]) == 2
+    assert "does not draw samples of a class: leave out --label" in error_line(capsys)
+    for command in ("encode", "classify", "cluster"):
+        assert gan.main([command, "--checkpoint", path, "--dataset", "shapes",
+                         "--output", str(tmp_path / "out.npy")]) == 2
+        assert f"gan has no `{command}`: it only samples" in error_line(capsys)
+    assert not list(tmp_path.iterdir())

@@ -177,6 +177,30 @@ def test_tensorflow_datasets_stream_their_encoded_images():
     assert data.is_tfds_name("celeb_a") and not data.is_tfds_name("shapes")
 
 
+def test_class_subfolders_stream_labelled_batches(tmp_path):
+    rng = np.random.default_rng(2)
+    for class_name, shade in (("cats", 30), ("dogs", 220)):
+        (tmp_path / class_name).mkdir()
+        for index in range(4):
+            pixels = np.full((6, 6), shade, np.uint8) + rng.integers(0, 5, (6, 6), np.uint8)
+            Image.fromarray(pixels).save(tmp_path / class_name / f"{index}.png")
+    stream = data.open_folder_stream(tmp_path, flip=False)
+    sequence = data.StreamSequence(stream, 4, seed=3, labels=True)
+    images, labels = sequence.batch_at(1)
+    assert labels.dtype == np.int64 and labels.shape == (4,)
+    np.testing.assert_array_equal(labels, images.mean(axis=(1, 2, 3)) > 0)  # dogs are bright
+    if HAS_TENSORFLOW:
+        batches = data.tensorflow_batches(stream, 4, seed=3, labels=True)
+        for (got_images, got_labels), (want_images, want_labels) in zip(
+                batches.take(3).as_numpy_iterator(), [sequence.batch_at(i) for i in range(3)],
+                strict=True):
+            np.testing.assert_array_equal(got_images, want_images)
+            np.testing.assert_array_equal(got_labels, want_labels)
+    unlabelled = data.open_folder_stream(tmp_path / "cats")
+    with pytest.raises(data.DataError, match="has no labels"):
+        data.StreamSequence(unlabelled, 2, labels=True)
+
+
 def test_mnist_cogan_pairs_no_digit_with_its_own_edges_or_negative(mnist_dir):
     train = data.load("mnist", data_dir=mnist_dir)
     stream = data.open_stream("mnist_cogan", "unpaired", data_dir=mnist_dir)

@@ -16,9 +16,10 @@ mistake stops the command with one sentence and exit code 2. `--resume` continue
 `--out` with the settings it was started with; `--overwrite` replaces a previous run only once
 the new one has saved its first checkpoint, and never deletes a folder holding files that no run
 writes (see `keras_gans.runs`). `python -m keras_gans.<model> sample --checkpoint
-runs/<model>/checkpoints/model.keras` draws a grid from a saved model; translation models
-(pix2pix, CycleGAN) have `translate --checkpoint ... --input photos/ --output out/` instead
-(see `keras_gans.translate`).
+runs/<model>/checkpoints/model.keras` draws a grid from a saved model (`--label 7`: only
+sevens, for conditional models); translation models (pix2pix, CycleGAN) have `translate
+--checkpoint ... --input photos/ --output out/` instead (see `keras_gans.translate`); models
+with an encoder or a classifier have `encode`, `classify` or `cluster` (see `cli.apply`).
 """
 
 import sys
@@ -28,8 +29,16 @@ from keras_gans import callbacks as gan_callbacks
 from keras_gans import data as gan_data
 from keras_gans import runs
 from keras_gans import translate
+from keras_gans.cli.apply import (
+    APPLY_COMMANDS,
+    apply,
+    build_apply_parser,
+    check_applies,
+)
 from keras_gans.cli.data import (
+    check_labels,
     check_same_data,
+    grid_image_inputs,
     data_shapes,
     held_out_examples,
     load_images,
@@ -58,6 +67,7 @@ from keras_gans.cli.parsing import (
     number,
     parse_arguments,
     translates,
+    uses_labels,
 )
 from keras_gans.cli.training import (
     FinishReplacement,
@@ -75,7 +85,9 @@ from keras_gans.cli.training import (
 )
 
 __all__ = [
-    "OFFLINE_DATASET", "FinishReplacement", "HelpFormatter", "Parser", "UsageError",
+    "APPLY_COMMANDS", "apply", "build_apply_parser", "check_applies", "check_labels",
+    "grid_image_inputs", "uses_labels", "OFFLINE_DATASET", "FinishReplacement",
+    "HelpFormatter", "Parser", "UsageError",
     "add_decay_argument", "add_translation_data_arguments", "apply_smoke_settings",
     "build_or_load", "build_parser", "build_sample_parser", "build_translate_parser",
     "check_generates", "check_same_data", "check_translates", "data_shapes",
@@ -118,6 +130,10 @@ def run(model_name, argv=None):
         if argv[:1] == ["sample"]:
             check_generates(model_name, module)
             return sample(model_name, build_sample_parser(model_name).parse_args(argv[1:]))
+        if argv[:1] and argv[0] in APPLY_COMMANDS:
+            check_applies(model_name, module, argv[0])
+            return apply(model_name, argv[0], build_apply_parser(model_name, argv[0])
+                         .parse_args(argv[1:]))
         if argv[:1] == ["translate"]:
             check_translates(model_name, module)
             return translate.run(build_translate_parser(model_name, module).parse_args(argv[1:]))

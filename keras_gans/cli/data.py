@@ -49,6 +49,41 @@ def load_training_data(args, module):
     return data
 
 
+def check_labels(args, data, model_name):
+    """A model that learns from labels needs data with labels in [0, --num-classes); sets
+    `args.num_classes` from the data when it is not given."""
+    if data.labels is None:
+        raise UsageError(
+            f"{model_name} learns from class labels, but the dataset {data.name} has none: use "
+            "a labelled dataset (mnist, mnist32, shapes, a folder of class subfolders, or a "
+            "tensorflow-datasets set with labels).")
+    smallest, largest = int(data.labels.min()), int(data.labels.max())
+    num_classes = args.num_classes or largest + 1
+    if smallest < 0 or largest >= num_classes:
+        raise UsageError(
+            f"The labels of {data.name} run from {smallest} to {largest}, outside [0, "
+            f"{num_classes}) (--num-classes {num_classes}): pass --num-classes {largest + 1}, or "
+            "relabel the classes from 0.")
+    args.num_classes = num_classes
+
+
+def grid_image_inputs(args, data):
+    """Held-out images for the sample grids of models that show input | output rows (such as
+    autoencoders): a function (count, seed) -> images. They come from the dataset's test split,
+    or, when it has none, from the first training images."""
+    def inputs(count, seed):
+        try:
+            return gan_data.load(args.dataset, data_dir=args.data_dir, split="test",
+                                 image_size=args.image_size, channels=args.channels,
+                                 limit=count).images
+        except gan_data.DataError:
+            if isinstance(data, gan_data.ImageData):
+                return data.images[:count]
+            return data.examples(count)
+
+    return inputs
+
+
 def load_images(args, dataset):
     """Loads a named dataset or file into memory; returns (ImageData, the dataset used)."""
     try:
@@ -100,7 +135,7 @@ def held_out_examples(args, module, count):
         return gan_data.HeldOut(*stream.examples(count), *labels)
 
 
-def training_batches(data, args, initial_epoch, real_batches_per_step=1):
+def training_batches(data, args, initial_epoch, real_batches_per_step=1, labels=False):
     """What `fit()` takes: `(inputs, fit_options)`; fit_options may hold "callbacks".
 
     Each step gets `real_batches_per_step` batches of `--batch-size` (n_critic for WGAN-style
@@ -109,7 +144,7 @@ def training_batches(data, args, initial_epoch, real_batches_per_step=1):
     uninterrupted run would (also when `--steps-per-epoch` is not one pass). Streams (paired,
     unpaired, image folders) and, without TensorFlow, in-memory images go through
     `data.training_inputs` (tf.data, or a PyDataset); in-memory images with TensorFlow
-    through `data.batches`.
+    through `data.batches`. With `labels`, batches are (images, int64 labels).
     """
     step_batch_size = args.batch_size * real_batches_per_step
     if isinstance(data, gan_data.ImageData) and not gan_data.tensorflow_available():
@@ -117,13 +152,13 @@ def training_batches(data, args, initial_epoch, real_batches_per_step=1):
     if isinstance(data, gan_data.ImageStream):
         return gan_data.training_inputs(data, step_batch_size, seed=args.seed,
                                         initial_epoch=initial_epoch,
-                                        steps_per_epoch=args.steps_per_epoch)
+                                        steps_per_epoch=args.steps_per_epoch, labels=labels)
     batches_per_pass = gan_data.steps_per_epoch(data, step_batch_size)
     steps = args.steps_per_epoch or batches_per_pass
     first_pass, offset = divmod(initial_epoch * steps, batches_per_pass)
     batches = gan_data.batches(
-        data, step_batch_size, shuffle=True, seed=args.seed, start_epoch=first_pass
-    )
+        data, step_batch_size, shuffle=True, seed=args.seed, start_epoch=first_pass,
+        labels=labels)
     return batches.skip(offset), dict(steps_per_epoch=steps, shuffle=False)
 
 

@@ -99,12 +99,14 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"error: {message.rstrip('.')}.\n")
 
 
-def build_parser(model_name, defaults, add_arguments=None, data_kind=None, from_noise=False):
+def build_parser(model_name, defaults, add_arguments=None, data_kind=None, labels=False,
+                 from_noise=False):
     """The training flags shared by all models, with this model's defaults.
 
     Models of paired or unpaired data (`data_kind`) also get `--load-size` and `--no-flip`,
-    and paired ones `--direction`. `--latent-dim` is for models that generate from noise: all
-    single-image models, and two-domain ones with `from_noise` (CoGAN).
+    and paired ones `--direction`; models that learn from class labels (`labels`) get
+    `--num-classes`. `--latent-dim` is for models that generate from noise: all single-image
+    models, and two-domain ones with `from_noise` (CoGAN).
     """
     parser = Parser(
         prog=f"python -m keras_gans.{model_name}",
@@ -130,6 +132,10 @@ def build_parser(model_name, defaults, add_arguments=None, data_kind=None, from_
                       help="use only the first N images")
     if data_kind in ("paired", "unpaired"):
         add_translation_data_arguments(data, data_kind)
+    if labels:
+        data.add_argument("--num-classes", type=integer(at_least=2), default=None,
+                          help="number of classes; labels must lie in [0, N) (default: the "
+                          "largest label of the data + 1)")
 
     training = parser.add_argument_group("training")
     training.add_argument("--batch-size", type=integer(at_least=1),
@@ -202,7 +208,8 @@ def module_parser(model_name):
     """The training parser of `model_name`, built from its module's declarations."""
     module = keras_gans.get_module(model_name)
     return build_parser(model_name, module.DEFAULTS, module.add_arguments,
-                        getattr(module, "DATA_KIND", None), getattr(module, "FROM_NOISE", False))
+                        getattr(module, "DATA_KIND", None), uses_labels(module),
+                        getattr(module, "FROM_NOISE", False))
 
 
 def build_sample_parser(model_name):
@@ -217,8 +224,16 @@ def build_sample_parser(model_name):
                         help="samples in the grid")
     parser.add_argument("--seed", type=integer(at_least=0), default=0,
                         help="seed of the samples' noise")
+    parser.add_argument("--label", type=integer(at_least=0), default=None,
+                        help="class of every sample (conditional models; default: one row per "
+                        "class)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing --output")
     return parser
+
+
+def uses_labels(module):
+    """Whether the model module learns from class labels (`LABELS = True`: CGAN, AC-GAN, ...)."""
+    return bool(getattr(module, "LABELS", False))
 
 
 def translates(module):

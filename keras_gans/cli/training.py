@@ -12,9 +12,10 @@ from keras_gans import callbacks as gan_callbacks
 from keras_gans import data as gan_data
 from keras_gans import engine
 from keras_gans import runs
-from keras_gans.cli.data import (check_same_data, data_shapes, held_out_examples,
-                                 load_training_data, training_batches, translation_grid_inputs)
-from keras_gans.cli.parsing import UsageError, flag_names, translates
+from keras_gans.cli.data import (check_labels, check_same_data, data_shapes,
+                                 grid_image_inputs, held_out_examples, load_training_data,
+                                 training_batches, translation_grid_inputs)
+from keras_gans.cli.parsing import UsageError, flag_names, translates, uses_labels
 
 
 def describe_os_error(error, checkpoints=None):
@@ -223,19 +224,25 @@ def train(model_name, args, module, given=None):
     data = load_training_data(args, module)
     if saved is not None:
         check_same_data(args, data, saved)
+    if uses_labels(module):
+        check_labels(args, data, model_name)
     if translates(module) and args.eval_every > 0:
         raise UsageError(f"--eval-every compares samples from noise with real images, which "
                          f"{model_name} does not draw: leave it out, and measure a saved model "
                          "with scripts/results.py evaluate.")
     evaluation = make_evaluation_callbacks(args, data.image_shape, module)
-    grid_inputs = translation_grid_inputs(args, module) if args.sample_every > 0 else None
+    grid_inputs = None
+    if args.sample_every > 0:
+        grid_inputs = (grid_image_inputs(args, data)
+                       if getattr(module, "GRID_INPUTS", None) == "images"
+                       else translation_grid_inputs(args, module))
     model_callbacks = module.model_callbacks(args) if hasattr(module, "model_callbacks") else []
     engine.set_mixed_precision(args.mixed_precision)
     keras.utils.set_random_seed(args.seed)
     with engine.distribution_scope(args.strategy):
         model, initial_epoch = build_or_load(module, args, data_shapes(data), resumable)
         inputs, fit_options = training_batches(data, args, initial_epoch,
-                                               model.real_batches_per_step)
+                                               model.real_batches_per_step, uses_labels(module))
         callbacks = make_callbacks(args, folder, resumable and resumable[1], model_callbacks,
                                    evaluation, grid_inputs) + fit_options.pop("callbacks", [])
         folder.start()
@@ -264,10 +271,23 @@ def sample(model_name, args):
         )
     runs.check_writable(os.path.dirname(os.path.abspath(args.output)), flag="--output")
     model = keras_gans.load_gan(args.checkpoint, flag="--checkpoint")
-    # The model's own grid layout where it has one (CoGAN's pairs), else a square grid.
-    images, columns = gan_callbacks.grid_images(
-        model, model.sample_inputs(args.count, seed=args.seed))
+    options = {}
+    if args.label is not None:
+        num_classes = getattr(model, "num_classes", None)
+        if num_classes is None:
+            raise UsageError(f"{type(model).__name__} does not draw samples of a class: leave "
+                             "out --label.")
+        if args.label >= num_classes:
+            raise UsageError(f"--label {args.label} is not a class of this model, whose labels "
+                             f"run from 0 to {num_classes - 1}: pass one of them.")
+        options["labels"] = args.label
+    inputs = model.sample_inputs(args.count, seed=args.seed, **options)
+    if getattr(keras_gans.get_module(model_name), "GRID_INPUTS", None) == "images":
+        # The model's own grids show real inputs beside outputs; samples are decoded noise.
+        images, columns = keras.ops.convert_to_numpy(model(inputs, training=False)), None
+    else:
+        images, columns = gan_callbacks.grid_images(model, inputs)
     gan_callbacks.save_image_grid(images, args.output, columns=columns)
-    print(f"Wrote {args.count} samples of {type(model).__name__} ({args.checkpoint}) to "
+    print(f"Wrote {len(images)} samples of {type(model).__name__} ({args.checkpoint}) to "
           f"{args.output}")
     return 0

@@ -19,7 +19,7 @@ import keras
 import numpy as np
 from PIL import Image
 
-from keras_gans.data.images import BILINEAR, read_picture
+from keras_gans.data.images import BILINEAR, DataError, read_picture
 from keras_gans.data.sources import steps_per_epoch
 
 KINDS = ("single", "paired", "unpaired")
@@ -209,12 +209,23 @@ def read_example(stream, plan, row):
     return images[0] if stream.kind == "single" else tuple(images)
 
 
-def read_batch(stream, plan, rows):
-    """Reads the rows `rows` of an epoch plan as a batch (an array, or a tuple (A, B))."""
+def read_batch(stream, plan, rows, labels=False):
+    """Reads the rows `rows` of an epoch plan as a batch (an array, or a tuple (A, B)); with
+    `labels`, single images come as (images, int64 labels)."""
     examples = [read_example(stream, plan, row) for row in rows]
     if stream.kind == "single":
-        return np.stack(examples)
+        images = np.stack(examples)
+        if labels:
+            return images, stream.labels[plan["index_a"][list(rows)]].astype(np.int64)
+        return images
     return tuple(np.stack(images) for images in zip(*examples))
+
+
+def check_labelled(stream, labels):
+    """Raises DataError when labels are asked of a stream without them (or of pairs)."""
+    if labels and (stream.kind != "single" or stream.labels is None):
+        raise DataError(f"The dataset {stream.name} has no labels: use a labelled dataset (such "
+                        "as class subfolders) or a model that needs no labels.")
 
 
 class StreamSequence(keras.utils.PyDataset):
@@ -231,13 +242,16 @@ class StreamSequence(keras.utils.PyDataset):
         seed: the seed of every epoch's plan.
         steps_per_epoch: batches per `fit()` epoch (default: one pass over the data).
         initial_epoch: the `fit()` epoch the sequence starts at (a resumed run's epoch).
+        labels: yield (images, labels) batches of single images.
         workers: threads decoding batches in parallel.
     """
 
     def __init__(self, stream, batch_size, *, seed=0, steps_per_epoch=None, initial_epoch=0,
-                 workers=2, **kwargs):
+                 labels=False, workers=2, **kwargs):
         super().__init__(workers=workers, **kwargs)
+        check_labelled(stream, labels)
         self.stream, self.batch_size, self.seed = stream, batch_size, seed
+        self.labels = labels
         self.batches_per_pass = batches_per_epoch(stream, batch_size)
         self.steps = steps_per_epoch or self.batches_per_pass
         self.epoch = initial_epoch
@@ -256,7 +270,7 @@ class StreamSequence(keras.utils.PyDataset):
         """The batch at `position` of the endless sequence of passes over the data."""
         data_pass, offset = divmod(position, self.batches_per_pass)
         rows = range(offset * self.batch_size, (offset + 1) * self.batch_size)
-        return read_batch(self.stream, self._plan(data_pass), rows)
+        return read_batch(self.stream, self._plan(data_pass), rows, self.labels)
 
     def __getitem__(self, index):
         return self.batch_at(self.epoch * self.steps + index)
@@ -306,12 +320,16 @@ def _tensorflow_reader(image_set, load_size):
     return read
 
 
-def _tensorflow_example(stream):
-    """A TensorFlow function: one plan row -> an image, or a tuple (A, B)."""
+def _tensorflow_example(stream, labels=False):
+    """A TensorFlow function: one plan row -> an image, (image, label) with `labels`, or a
+    tuple (A, B)."""
     import tensorflow as tf
 
     readers = [_tensorflow_reader(image_set, stream.load_size) for image_set in stream.domains()]
     height, width = stream.image_size
+    if labels:
+        with tf.device("/cpu:0"):
+            label_table = tf.constant(stream.labels.astype(np.int64))
 
     def example(*row):
         images = []
@@ -322,21 +340,24 @@ def _tensorflow_example(stream):
                             lambda image=image: image)
             image.set_shape((height, width, image_set.channels))
             images.append(image)
+        if labels:
+            return images[0], tf.gather(label_table, row[0])
         return images[0] if stream.kind == "single" else tuple(images)
 
     return example
 
 
-def tensorflow_batches(stream, batch_size, *, seed=0, start_batch=0):
+def tensorflow_batches(stream, batch_size, *, seed=0, start_batch=0, labels=False):
     """An endless `tf.data.Dataset` of batches of `stream`, from batch `start_batch` on.
 
     Batch `k` is batch `k % n` of pass `k // n` (n full batches per pass), so a pipeline
     started at `start_batch` yields what an uninterrupted one yields from there. Files are
     decoded, resized, cropped and flipped in parallel; elements are float32 NHWC images in
-    [-1, 1], or (A, B) tuples of them.
+    [-1, 1], (images, int64 labels) with `labels`, or (A, B) tuples of images.
     """
     import tensorflow as tf
 
+    check_labelled(stream, labels)
     per_pass = batches_per_epoch(stream, batch_size)
     first_pass, offset = divmod(start_batch, per_pass)
 
@@ -352,7 +373,7 @@ def tensorflow_batches(stream, batch_size, *, seed=0, start_batch=0):
 
     rows = tf.data.Dataset.range(first_pass, HUGE_EPOCH_COUNT).flat_map(plan_rows)
     rows = rows.skip(offset * batch_size)
-    examples = rows.map(_tensorflow_example(stream), num_parallel_calls=tf.data.AUTOTUNE,
+    examples = rows.map(_tensorflow_example(stream, labels), num_parallel_calls=tf.data.AUTOTUNE,
                         deterministic=True)
     return examples.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
 
@@ -366,8 +387,10 @@ def tensorflow_available():
     return True
 
 
-def training_inputs(stream, batch_size, *, seed=0, initial_epoch=0, steps_per_epoch=None):
-    """What `fit()` takes for `stream`: `(inputs, fit_options)`.
+def training_inputs(stream, batch_size, *, seed=0, initial_epoch=0, steps_per_epoch=None,
+                    labels=False):
+    """What `fit()` takes for `stream`: `(inputs, fit_options)`; with `labels`, batches of
+    single images come as (images, int64 labels).
 
     A `tf.data` pipeline when TensorFlow is installed, else a `StreamSequence` (then
     `fit_options["callbacks"]` holds its epoch tracker, to add to fit's callbacks). Either way,
@@ -376,8 +399,8 @@ def training_inputs(stream, batch_size, *, seed=0, initial_epoch=0, steps_per_ep
     steps = steps_per_epoch or batches_per_epoch(stream, batch_size)
     if not tensorflow_available():
         sequence = StreamSequence(stream, batch_size, seed=seed, steps_per_epoch=steps,
-                                  initial_epoch=initial_epoch)
+                                  initial_epoch=initial_epoch, labels=labels)
         return sequence, {"callbacks": [sequence.tracker()]}
     dataset = tensorflow_batches(stream, batch_size, seed=seed,
-                                 start_batch=initial_epoch * steps)
+                                 start_batch=initial_epoch * steps, labels=labels)
     return dataset, dict(steps_per_epoch=steps, shuffle=False)

@@ -72,10 +72,17 @@ def unconditional_criteria(scores):
     }
 
 
-def in_batches(function, images, batch_size=500):
-    """`function` applied batch by batch, the NumPy outputs concatenated."""
+def in_batches(function, inputs, batch_size=500):
+    """`function` applied batch by batch to `inputs` (an array, or a tuple of arrays cut
+    alike), the NumPy outputs concatenated."""
     import keras
 
-    outputs = [keras.ops.convert_to_numpy(function(images[start:start + batch_size]))
-               for start in range(0, len(images), batch_size)]
+    def cut(start):
+        if isinstance(inputs, tuple):
+            return tuple(part[start:start + batch_size] for part in inputs)
+        return inputs[start:start + batch_size]
+
+    count = len(inputs[0]) if isinstance(inputs, tuple) else len(inputs)
+    outputs = [keras.ops.convert_to_numpy(function(cut(start)))
+               for start in range(0, count, batch_size)]
     return np.concatenate(outputs)
