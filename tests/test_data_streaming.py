@@ -219,3 +219,12 @@ def test_mnist_cogan_pairs_no_digit_with_its_own_edges_or_negative(mnist_dir):
     assert held_out.images_a.shape == (2000, 28, 28, 1)
     with pytest.raises(data.DataError, match="'edges' or 'negative'"):
         digits.coupled_digits(mnist_dir, pair="rotated")
+
+
+def test_two_domain_models_refuse_single_image_datasets_naming_their_tasks():
+    with pytest.raises(data.DataError, match="mnist holds single images, but this model needs "
+                       "unpaired A and B images: pick mnist_color or mnist_cogan or "
+                       "mnist_cogan_negative, or a folder of unpaired images"):
+        data.open_stream("mnist", "unpaired")
+    with pytest.raises(data.DataError, match="pick mnist_edges, or a folder of paired"):
+        data.open_stream("shapes", "paired")

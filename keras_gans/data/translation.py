@@ -28,6 +28,7 @@ from keras_gans.data.images import (
     _image_size_pair,
     _list_images,
 )
+from keras_gans.data.sources import BUILTIN_DATASETS
 from keras_gans.data.streaming import ImageSet, ImageStream
 
 DIRECTIONS = ("AtoB", "BtoA")
@@ -152,6 +153,10 @@ def _domain_sets(source, kind, split, data_dir, channels):
             raise DataError(f"{text} is a {digits.TASKS[text]} dataset, but this model needs "
                             f"{kind} data: pick a {kind} dataset.")
         return (*digits.load_task(text, data_dir, split), True)
+    if text in BUILTIN_DATASETS:
+        tasks = " or ".join(name for name, task_kind in digits.TASKS.items() if task_kind == kind)
+        raise DataError(f"{text} holds single images, but this model needs {kind} A and B "
+                        f"images: pick {tasks}, or a folder of {kind} images.")
     if text.startswith("cycle_gan/"):
         return (*_tfds_sets(text, "train" if split == "train" else "test", data_dir), False)
     root = _existing_folder(source)
