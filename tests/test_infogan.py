@@ -182,13 +182,9 @@ def test_command_line_smoke_run_and_classify(tmp_path, capsys):
 STEP_SHAPE, NOISE, CATEGORIES, CODES, INFO_WEIGHT = (8, 8, 1), 4, 3, 2, 2.0
 
 
-def log_softmax(logits):
-    return logits - np.logaddexp.reduce(logits, axis=1, keepdims=True)
-
-
 def information(categorical_logits, means, one_hot, continuous):
     """L_I = CE + ½Σ(c − μ)², batch means."""
-    return (-(one_hot * log_softmax(categorical_logits)).sum(axis=1).mean()
+    return (-(one_hot * step_checks.log_softmax(categorical_logits)).sum(axis=1).mean()
             + 0.5 * ((continuous - means) ** 2).sum(axis=1).mean())
 
 
