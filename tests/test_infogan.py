@@ -142,6 +142,11 @@ def test_classify_and_recognize_real_images(model):
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
     np.testing.assert_array_equal(probabilities.argmax(axis=1), labels)
     assert means.shape == (16, 2)
+    # Each image's estimate is its own: the same images in another batch get the same codes.
+    mixed = np.concatenate([batch[:8], images(8, seed=1)])
+    for alone, together in zip((probabilities, means), model.recognize(mixed)):
+        np.testing.assert_allclose(keras.ops.convert_to_numpy(together)[:8], alone[:8],
+                                   rtol=1e-5, atol=1e-6)
 
 
 def test_sample_grid_rows_are_categories_and_columns_sweep_c1(model):
