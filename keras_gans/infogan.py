@@ -399,14 +399,18 @@ class InfoGAN(engine.GAN):
         digits only through a one-to-one matching of categories to classes, which the command
         line's `cluster` (the same method) applies before it reports the agreement.
         """
-        _, categorical_logits, _ = self.discriminator(images, training=False)
-        return ops.argmax(categorical_logits, axis=-1)
+        probabilities, _ = self.recognize(images)
+        return ops.argmax(probabilities, axis=-1)
 
     cluster = classify
 
     @engine.inference
     def recognize(self, images):
-        """Q's estimate of the codes of images: (categorical probabilities, continuous means)."""
+        """Q's estimate of the codes of images: (categorical probabilities, continuous means).
+
+        Q runs in inference mode (batch normalization with its moving statistics), so each
+        image's estimate does not depend on the others in its batch.
+        """
         _, categorical_logits, continuous_means = self.discriminator(images, training=False)
         return ops.softmax(categorical_logits, axis=-1), continuous_means
 

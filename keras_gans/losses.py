@@ -343,18 +343,6 @@ def categorical_crossentropy_from_logits(logits, labels):
     return -ops.mean(ops.sum(_float(labels) * log_probabilities, axis=-1))
 
 
-def unit_gaussian_negative_log_likelihood(values, means):
-    """Mean over the batch of ½Σ_j (c_j − μ_j)²: −log N(c; μ, I) less its constant ½·d·log 2π.
-
-    The loss of a Gaussian with fixed σ = 1, such as InfoGAN's continuous codes.
-
-    Args:
-        values: the observed values c, (batch, dimensions).
-        means: the predicted means μ, (batch, dimensions).
-    """
-    return 0.5 * ops.mean(ops.sum(ops.square(_float(values) - _float(means)), axis=-1))
-
-
 def information_loss(categorical_logits, categorical_codes, continuous_means, continuous_codes):
     """InfoGAN's L_I = CE(Q_cat(x), c_cat) + ½Σ_j (c_j − μ_j(x))², without its weight λ.
 
@@ -369,7 +357,7 @@ def information_loss(categorical_logits, categorical_codes, continuous_means, co
         continuous_codes: the continuous codes given to G, (batch, codes).
     """
     return (categorical_crossentropy_from_logits(categorical_logits, categorical_codes)
-            + unit_gaussian_negative_log_likelihood(continuous_codes, continuous_means))
+            + gaussian_negative_log_likelihood(continuous_means, continuous_codes))
 
 
 # ----------------------------------------------------------------------------------------------

@@ -142,6 +142,11 @@ def test_classify_and_recognize_real_images(model):
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
     np.testing.assert_array_equal(probabilities.argmax(axis=1), labels)
     assert means.shape == (16, 2)
+    # Each image's estimate is its own: the same images in another batch get the same codes.
+    mixed = np.concatenate([batch[:8], images(8, seed=1)])
+    for alone, together in zip((probabilities, means), model.recognize(mixed)):
+        np.testing.assert_allclose(keras.ops.convert_to_numpy(together)[:8], alone[:8],
+                                   rtol=1e-5, atol=1e-6)
 
 
 def test_sample_grid_rows_are_categories_and_columns_sweep_c1(model):
@@ -182,13 +187,9 @@ def test_command_line_smoke_run_and_classify(tmp_path, capsys):
 STEP_SHAPE, NOISE, CATEGORIES, CODES, INFO_WEIGHT = (8, 8, 1), 4, 3, 2, 2.0
 
 
-def log_softmax(logits):
-    return logits - np.logaddexp.reduce(logits, axis=1, keepdims=True)
-
-
 def information(categorical_logits, means, one_hot, continuous):
     """L_I = CE + ½Σ(c − μ)², batch means."""
-    return (-(one_hot * log_softmax(categorical_logits)).sum(axis=1).mean()
+    return (-(one_hot * step_checks.log_softmax(categorical_logits)).sum(axis=1).mean()
             + 0.5 * ((continuous - means) ** 2).sum(axis=1).mean())
 
 

@@ -299,8 +299,7 @@ def test_categorical_crossentropy_from_logits():
 def test_information_loss_is_cross_entropy_plus_half_squared_code_errors():
     # ½Σ_j (c_j − μ_j)²: sample 1 ½(0.5² + 1²) = 0.625, sample 2 ½(0² + 2²) = 2; mean 1.3125.
     codes, means = [[0.5, -1.0], [0.0, 1.0]], [[0.0, 0.0], [0.0, -1.0]]
-    assert value(losses.unit_gaussian_negative_log_likelihood(codes, means)) == pytest.approx(
-        1.3125)
+    assert value(losses.gaussian_negative_log_likelihood(means, codes)) == pytest.approx(1.3125)
     logits, labels = [[0.0, 0.0], [0.0, 0.0]], [[1.0, 0.0], [0.0, 1.0]]  # CE = log 2
     assert value(losses.information_loss(logits, labels, means, codes)) == pytest.approx(
         math.log(2.0) + 1.3125)

@@ -18,8 +18,9 @@ same configuration, and, for 3, the same sweep of a noise variable instead of a 
 
 Budget: a training step of the paper's networks at batch 128 takes about 0.6 CPU-seconds with
 TensorFlow on this machine, so the authors' 5,000 updates would take about 50 minutes; the task
-trains 25 epochs of the 8,000 digits with the paper's settings (1,575 updates at batch 128),
-about 15 minutes of training on the 2-core machine when it is not shared.
+trains 25 epochs of the 8,000 digits with the paper's settings (62 full batches of 128 per
+epoch, 1,550 updates), about 15 minutes of training on the 2-core machine when it is not
+shared.
 
 An untrained generator also responds smoothly, and often monotonically, to each of its inputs,
 so criterion 3 alone does not show that a code is meaningful: the noise-variable sweep of the
@@ -185,16 +186,16 @@ def evaluate(model, digits):
 
 
 def summary(row):
-    """The three measures with their baselines."""
+    """The three measures with their baselines (no "|": the cell sits in a markdown table)."""
     scores = row["scores"]
     pairs = {name: value for name, value in scores.items() if name.startswith("rho_")}
     best = max(pairs, key=lambda name: abs(pairs[name]))
     code, attribute = best[len("rho_"):].split("_", 1)
     return (f"samples' digit = code {scores['code_matched_accuracy']:.1%} (untrained "
             f"{scores['untrained_code_matched_accuracy']:.1%}, chance {scores['chance']:.0%}); "
-            f"Q on real digits {scores['q_real_accuracy']:.1%} (best matching "
+            f"Q on real digits {scores['q_real_accuracy']:.1%} (best matching on their labels "
             f"{scores['q_real_best_matched_accuracy']:.1%}; untrained "
-            f"{scores['untrained_q_real_best_matched_accuracy']:.1%}); |ρ| {code}–"
-            f"{attribute.replace('_', ' ')} {abs(pairs[best]):.2f} (a noise variable "
-            f"{scores['noise_best_abs_rho']:.2f}, untrained "
+            f"{scores['untrained_q_real_best_matched_accuracy']:.1%}); Spearman ρ({code}, "
+            f"{attribute.replace('_', ' ')}) {pairs[best]:+.2f} (largest size for a noise "
+            f"variable {scores['noise_best_abs_rho']:.2f}, for an untrained model "
             f"{scores['untrained_best_abs_rho']:.2f})")
