@@ -208,7 +208,7 @@ def latent_of(uniform_draw, normal_draw):
 
 def linear_model(generator=None, weight_decay=0.0):
     generator = generator or step_checks.conditional_generator(LATENT_DIM, CLUSTERS, SMALL_SHAPE)
-    encoder = step_checks.linear_encoder(SMALL_SHAPE, (LATENT_DIM, CLUSTERS))
+    encoder = step_checks.linear_split_encoder(SMALL_SHAPE, (LATENT_DIM, CLUSTERS))
     if weight_decay:
         step_checks.with_weight_decay(generator, weight_decay)
         step_checks.with_weight_decay(encoder, weight_decay)
@@ -222,7 +222,7 @@ def generator_encoder_loss(g_weights, e_weights, d_weights, noise, one_hot, late
                            weight_decay=0.0):
     """−E[D(G(z))] + 10·MSE(E_n(G(z)), z_n) + 10·CE(E_c(G(z)), z_c) + decay, in NumPy."""
     fakes = step_checks.generated(g_weights, latent, SMALL_SHAPE)
-    noise_estimate, logits = step_checks.encoded(e_weights, fakes, (LATENT_DIM, CLUSTERS))
+    noise_estimate, logits = step_checks.split_encoded(e_weights, fakes, (LATENT_DIM, CLUSTERS))
     adversarial = -step_checks.scores(d_weights, fakes).mean()
     noise_loss = np.mean((noise_estimate - noise) ** 2)
     cluster_loss = -np.mean(np.sum(one_hot * step_checks.log_softmax(logits), axis=1))
@@ -262,7 +262,8 @@ def test_step_matches_numpy_and_every_term_reaches_generator_and_encoder():
     # G and E: the logged terms at fresh z, through the updated critic.
     noise, one_hot, latent = latent_of(*step.draws[3:])
     fakes = step_checks.generated(g_before, latent, SMALL_SHAPE)
-    noise_estimate, logits = step_checks.encoded(encoder_before, fakes, (LATENT_DIM, CLUSTERS))
+    noise_estimate, logits = step_checks.split_encoded(encoder_before, fakes,
+                                                       (LATENT_DIM, CLUSTERS))
     np.testing.assert_allclose(step.logs["noise_loss"], np.mean((noise_estimate - noise) ** 2),
                                rtol=1e-4)
     np.testing.assert_allclose(
