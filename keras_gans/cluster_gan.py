@@ -299,8 +299,9 @@ class ClusterGAN(conditioning.ClassConditional, wgan_gp.WassersteinGAN):
 
     # Training -----------------------------------------------------------------------------
     def sample_latent(self, batch_size):
-        """Fresh z = (z_n, z_c) from the model's seed generator: the cluster ids, int32
-        (batch,), drawn uniformly, then z_n ~ N(0, σ²·I)."""
+        """Fresh z = (z_n, z_c) from the model's seed generator, drawn as
+        `ClassConditional.fakes` draws them: the cluster ids, int32 (batch,), uniformly, then
+        z_n ~ N(0, σ²·I)."""
         cluster_ids = self.random_labels(batch_size)
         noise = self.normal((batch_size, self.latent_dim), stddev=self.noise_stddev)
         return noise, cluster_ids
@@ -310,10 +311,9 @@ class ClusterGAN(conditioning.ClassConditional, wgan_gp.WassersteinGAN):
         gradients = self.critic_gradients(self.interpolates(real_images, fake_images))
         return losses.gradient_penalty(gradients)
 
-    def fakes(self, batch_size):
-        """Images generated in training mode from fresh z = (z_n, z_c) (the critic's fakes)."""
-        noise, cluster_ids = self.sample_latent(batch_size)
-        return self.generator([noise, self.one_hot(cluster_ids)], training=True)
+    def fresh_fakes(self, batch_size):
+        """The critic's fakes: images of fresh z = (z_n, z_c) (`ClassConditional.fakes`)."""
+        return self.fakes(batch_size)[0]
 
     def generator_encoder_loss(self, batch_size):
         """−E[D(G(z))] + β_n·MSE(E_n(G(z)), z_n) + β_c·CE(E_c(G(z)), z_c) on fresh z.
