@@ -299,8 +299,9 @@ class ClusterGAN(conditioning.ClassConditional, wgan_gp.WassersteinGAN):
 
     # Training -----------------------------------------------------------------------------
     def sample_latent(self, batch_size):
-        """Fresh z = (z_n, z_c) from the model's seed generator: the cluster ids, int32
-        (batch,), drawn uniformly, then z_n ~ N(0, σ²·I)."""
+        """Fresh z = (z_n, z_c) from the model's seed generator, drawn as
+        `ClassConditional.fakes` draws them: the cluster ids, int32 (batch,), uniformly, then
+        z_n ~ N(0, σ²·I)."""
         cluster_ids = self.random_labels(batch_size)
         noise = self.normal((batch_size, self.latent_dim), stddev=self.noise_stddev)
         return noise, cluster_ids
@@ -310,13 +311,9 @@ class ClusterGAN(conditioning.ClassConditional, wgan_gp.WassersteinGAN):
         gradients = self.critic_gradients(self.interpolates(real_images, fake_images))
         return losses.gradient_penalty(gradients)
 
-    def train_critic(self, real_images):
-        """One critic update on a real batch and as many fakes of fresh z = (z_n, z_c)."""
-        noise, cluster_ids = self.sample_latent(ops.shape(real_images)[0])
-        fake_images = ops.stop_gradient(
-            self.generator([noise, self.one_hot(cluster_ids)], training=True))
-        self.minimize(lambda: self.critic_loss(real_images, fake_images),
-                      self.critic.trainable_variables, self.d_optimizer)
+    def fresh_fakes(self, batch_size):
+        """The critic's fakes: images of fresh z = (z_n, z_c) (`ClassConditional.fakes`)."""
+        return self.fakes(batch_size)[0]
 
     def generator_encoder_loss(self, batch_size):
         """−E[D(G(z))] + β_n·MSE(E_n(G(z)), z_n) + β_c·CE(E_c(G(z)), z_c) on fresh z.
@@ -336,16 +333,8 @@ class ClusterGAN(conditioning.ClassConditional, wgan_gp.WassersteinGAN):
                 + self.cluster_weight * cluster_loss)
         return loss, (noise_loss, cluster_loss)
 
-    def gan_step(self, data):
-        real_images = data[0] if isinstance(data, tuple) else data
-        real_batches = self.split_real_batches(real_images, self.n_critic)
-
-        # Train the critic n_critic times, each time on a fresh real batch.
-        for real_batch in real_batches:
-            self.train_critic(real_batch)
-
-        # Train the generator and the encoder together, through the updated critic.
-        batch_size = ops.shape(real_batches[0])[0]
+    def train_generator(self, batch_size):
+        """One joint update of G and E through the updated critic; returns the logs."""
         g_loss, (noise_loss, cluster_loss) = self.minimize(
             lambda: self.generator_encoder_loss(batch_size),
             self.generator_encoder_variables(), self.g_optimizer)

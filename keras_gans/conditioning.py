@@ -72,7 +72,7 @@ class ClassConditional:
     def fakes(self, batch_size, training=True):
         """Fresh fakes of random classes for a training step: (images, one-hot classes)."""
         classes = self.one_hot(self.random_labels(batch_size))
-        latent = self.normal((batch_size, self.latent_dim))
+        latent = self.normal((batch_size, self.latent_dim), stddev=self.noise_stddev)
         return self.generator([latent, classes], training=training), classes
 
     def call(self, inputs, training=False):

@@ -177,7 +177,8 @@ class WassersteinGAN(gan.GAN):
     takes one step on E[D(G(z))] − E[D(x)] + weight·penalty (fresh noise every time), then
     `constrain_critic()` runs; finally the generator takes one step on −E[D(G(z))], unless
     `generator_turn()` says it is not its turn. Subclasses differ only in `penalty()`,
-    `penalty_weight`, `constrain_critic()` and `generator_turn()`.
+    `penalty_weight`, `constrain_critic()` and `generator_turn()`; models with another latent
+    space or more players (ClusterGAN) override `fresh_fakes()` and `train_generator()`.
 
     When calling `fit()` directly, pass `batch_size = n_critic × (batch per critic step)`.
 
@@ -259,11 +260,13 @@ class WassersteinGAN(gan.GAN):
         self.track(**{name: ops.stop_gradient(value) for name, value in terms.items()})
         return loss
 
+    def fresh_fakes(self, batch_size):
+        """Images generated in training mode from fresh noise z ~ N(0, I)."""
+        return self.generator(self.normal((batch_size, self.latent_dim)), training=True)
+
     def train_critic(self, real_images):
         """One critic update on a real batch and as many fresh fakes."""
-        batch_size = ops.shape(real_images)[0]
-        fake_images = ops.stop_gradient(
-            self.generator(self.normal((batch_size, self.latent_dim)), training=True))
+        fake_images = ops.stop_gradient(self.fresh_fakes(ops.shape(real_images)[0]))
         self.minimize(lambda: self.critic_loss(real_images, fake_images),
                       self.critic.trainable_variables, self.d_optimizer)
         self.constrain_critic()
@@ -277,12 +280,15 @@ class WassersteinGAN(gan.GAN):
             self.train_critic(real_batch)
 
         # Train the generator through the updated critic, with fresh noise.
-        batch_size = ops.shape(real_batches[0])[0]
+        return self.train_generator(ops.shape(real_batches[0])[0])
+
+    def train_generator(self, batch_size):
+        """One generator update on −E[D(G(z))] at fresh fakes, unless `generator_turn()` says
+        it is not the generator's turn; returns the logs."""
 
         def generator_loss():
-            fake_images = self.generator(self.normal((batch_size, self.latent_dim)),
-                                         training=True)
-            return losses.wasserstein_generator_loss(self.critic(fake_images, training=True))
+            return losses.wasserstein_generator_loss(
+                self.critic(self.fresh_fakes(batch_size), training=True))
 
         turn = self.generator_turn()
         g_loss = self.minimize(generator_loss, self.generator.trainable_variables,

@@ -608,24 +608,6 @@ def log_softmax(logits):
     return logits - np.logaddexp.reduce(logits, axis=-1, keepdims=True)
 
 
-def numeric_gradient(loss, weights, step=1e-6):
-    """The gradient of `loss(weights)` (a list of float64 arrays) by central differences."""
-    weights = [np.array(w, "float64") for w in weights]
-    gradients = []
-    for w in weights:
-        gradient = np.zeros_like(w)
-        for index in np.ndindex(w.shape):
-            original = w[index]
-            w[index] = original + step
-            above = loss(weights)
-            w[index] = original - step
-            below = loss(weights)
-            w[index] = original
-            gradient[index] = (above - below) / (2.0 * step)
-        gradients.append(gradient)
-    return gradients
-
-
 def assert_sgd_step(before, after, loss, learning_rate=LEARNING_RATE, rtol=1e-3, atol=1e-6):
     """Players updated together by one SGD step moved by exactly −lr·∇loss.
 
@@ -639,7 +621,7 @@ def assert_sgd_step(before, after, loss, learning_rate=LEARNING_RATE, rtol=1e-3,
             input (latents, other players' weights) fixed inside it.
         learning_rate: the SGD learning rate.
     """
-    gradients = numeric_gradient(loss, before)
+    gradients = numerical_gradients(loss, before)
     assert max(np.abs(learning_rate * g).max() for g in gradients) > 1e-4, "nothing moves"
     for w_before, w_after, gradient in zip(before, after, gradients, strict=True):
         np.testing.assert_allclose(np.asarray(w_after, "float64") - w_before,
