@@ -54,6 +54,8 @@ MODELS = {
     "label; `sample --label 7` draws sevens.",
     "cyclegan": "CycleGAN (Zhu et al., 2017): unpaired translation between two collections with "
     "cycle-consistent ResNet generators, PatchGANs and image pools.",
+    "sgan": "SGAN (Odena, 2016): semi-supervised (N+1)-way discriminator trained on a few "
+    "labelled images, the rest unlabelled; `classify` predicts classes.",
 }
 
 

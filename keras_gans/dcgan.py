@@ -27,7 +27,7 @@ from keras import layers
 
 from keras_gans import cli
 from keras_gans import gan
-from keras_gans.blocks import batch_normalization, weight_initializer  # noqa: F401
+from keras_gans.blocks import batch_normalization, seeded_dropout, weight_initializer  # noqa: F401
 
 
 def layer_normalization():
@@ -101,6 +101,30 @@ def build_generator(latent_dim=100, image_shape=(32, 32, 1), base_width=64, kern
     return keras.Model(latent, images, name="generator")
 
 
+def discriminator_features(images, base_width=64, kernel_size=4, normalization="batch",
+                           dropout=0.0):
+    """The DCGAN discriminator's trunk on an image tensor, flattened: conv s2 → LeakyReLU →
+    [conv s2 → norm → LeakyReLU]…, each block followed by dropout when `dropout` > 0 (the
+    AC-GAN and SGAN discriminators). See `build_discriminator` for the arguments."""
+    if normalization not in NORMALIZATIONS:
+        raise ValueError(
+            f"Unknown discriminator normalization {normalization!r}: choose one of "
+            f"{NORMALIZATIONS}."
+        )
+    stages = check_image_shape(tuple(images.shape[1:]))
+    x = images
+    for stage in range(stages):
+        normalized = stage > 0 and normalization is not None
+        x = layers.Conv2D(base_width * 2**stage, kernel_size, strides=2, padding="same",
+                          use_bias=not normalized, kernel_initializer=weight_initializer())(x)
+        if normalized:
+            x = batch_normalization()(x) if normalization == "batch" else layer_normalization()(x)
+        x = layers.LeakyReLU(0.2)(x)
+        if dropout:
+            x = seeded_dropout(dropout)(x)
+    return layers.Flatten(name="features")(x)
+
+
 def build_discriminator(image_shape=(32, 32, 1), base_width=64, kernel_size=4,
                         normalization="batch"):
     """DCGAN discriminator: conv s2 → LeakyReLU → [conv s2 → BN → LeakyReLU]… → fc 1 (logit).
@@ -115,22 +139,8 @@ def build_discriminator(image_shape=(32, 32, 1), base_width=64, kernel_size=4,
     Returns:
         A functional `keras.Model` named "discriminator".
     """
-    if normalization not in NORMALIZATIONS:
-        raise ValueError(
-            f"Unknown discriminator normalization {normalization!r}: choose one of "
-            f"{NORMALIZATIONS}."
-        )
-    stages = check_image_shape(image_shape)
     images = keras.Input(image_shape, name="images")
-    x = images
-    for stage in range(stages):
-        normalized = stage > 0 and normalization is not None
-        x = layers.Conv2D(base_width * 2**stage, kernel_size, strides=2, padding="same",
-                          use_bias=not normalized, kernel_initializer=weight_initializer())(x)
-        if normalized:
-            x = batch_normalization()(x) if normalization == "batch" else layer_normalization()(x)
-        x = layers.LeakyReLU(0.2)(x)
-    x = layers.Flatten()(x)
+    x = discriminator_features(images, base_width, kernel_size, normalization)
     logits = layers.Dense(1, kernel_initializer=weight_initializer(), dtype="float32",
                           name="logits")(x)
     return keras.Model(images, logits, name="discriminator")

@@ -326,3 +326,48 @@ def mean_squared_error(outputs, target):
     """Mean (outputs − target)² over every element: the least-squares adversarial term of
     CycleGAN's generators (PyTorch `MSELoss` against a constant target)."""
     return ops.mean(ops.square(_float(outputs) - target))
+
+
+# ----------------------------------------------------------------------------------------------
+# Semi-supervised GAN (Odena, 2016; Salimans et al., 2016): an (N+1)-way discriminator whose
+# last logit is the class "fake"; every term from the logits with log-sum-exp
+# ----------------------------------------------------------------------------------------------
+def sparse_categorical_crossentropy_from_logits(logits, labels):
+    """Mean cross-entropy −log softmax(logits)[label] for integer `labels`, computed stably as
+    logsumexp(logits) − logits[label].
+
+    Args:
+        logits: (batch, classes) logits.
+        labels: (batch,) integer classes in [0, classes).
+    """
+    logits = _float(logits)
+    labels = ops.reshape(ops.cast(labels, "int32"), (-1, 1))
+    chosen = ops.take_along_axis(logits, labels, axis=1)[:, 0]
+    return ops.mean(ops.logsumexp(logits, axis=1) - chosen)
+
+
+def fake_class_crossentropy_from_logits(logits):
+    """−E log p_fake of an (N+1)-way classifier whose last logit is "fake": the cross-entropy
+    against class N, logsumexp(logits) − logits[N]."""
+    logits = _float(logits)
+    return ops.mean(ops.logsumexp(logits, axis=1) - logits[:, -1])
+
+
+def real_classes_crossentropy_from_logits(logits):
+    """−E log(1 − p_fake) of an (N+1)-way classifier whose last logit is "fake": the
+    log-probability of any real class, logsumexp(logits) − logsumexp(logits[:N]).
+
+    The SGAN discriminator's loss on unlabelled real images, and its generator's loss on fakes
+    (Salimans et al., 2016).
+    """
+    logits = _float(logits)
+    return ops.mean(ops.logsumexp(logits, axis=1) - ops.logsumexp(logits[:, :-1], axis=1))
+
+
+def feature_matching_loss(real_features, fake_features):
+    """Feature matching ‖E f(x) − E f(G(z))‖²: the squared distance between the batch means of
+    the discriminator's features on real and generated images (Salimans et al., 2016)."""
+    real_features = ops.reshape(_float(real_features), (ops.shape(real_features)[0], -1))
+    fake_features = ops.reshape(_float(fake_features), (ops.shape(fake_features)[0], -1))
+    difference = ops.mean(real_features, axis=0) - ops.mean(fake_features, axis=0)
+    return ops.sum(ops.square(difference))

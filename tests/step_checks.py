@@ -264,3 +264,63 @@ def minimax_generator_loss(real, fake, draws=None):
 def gan_draws(batch_size, latent_dim):
     """The draws of `gan.GAN`'s step: the D step's latents, then the G step's."""
     return [("normal", (batch_size, latent_dim)), ("normal", (batch_size, latent_dim))]
+
+
+# ------------------------------------------------------------------------------------------
+# Discriminators with several logits: an (N+1)-way classifier, class heads
+# ------------------------------------------------------------------------------------------
+def multiclass_discriminator(image_shape, outputs, norm=0.5, bias=0.1, seed=0):
+    """D(x) = [flatten(x)·W + b, flatten(x)]: `outputs` logits of a linear map (each column of
+    W of norm `norm`) and the flattened image as D's "features", named "discriminator".
+    `class_scores(weights, x)` computes its logits in NumPy, `flat(x)` its features."""
+    kernel = np.random.default_rng(seed).normal(size=(math.prod(image_shape), outputs))
+    kernel *= norm / np.linalg.norm(kernel, axis=0)
+    images = keras.Input(image_shape, name="images")
+    features = keras.layers.Flatten(name="features")(images)
+    logits = keras.layers.Dense(outputs, kernel_initializer=keras.initializers.Constant(kernel),
+                                bias_initializer=keras.initializers.Constant(bias),
+                                dtype="float32", name="logits")(features)
+    return keras.Model(images, [logits, features], name="discriminator")
+
+
+def flat(images):
+    """Images as float64 rows (batch, pixels)."""
+    return np.asarray(images, "float64").reshape(len(images), -1)
+
+
+def class_scores(weights, images):
+    """The logits (batch, outputs) of a `multiclass_discriminator` from its [W, b]."""
+    kernel, bias = weights
+    return flat(images) @ kernel + bias
+
+
+def softmax(logits):
+    """Softmax over the last axis, computed stably."""
+    shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return shifted / shifted.sum(axis=-1, keepdims=True)
+
+
+def log_softmax(logits):
+    """log softmax over the last axis, computed stably."""
+    return logits - np.logaddexp.reduce(logits, axis=-1, keepdims=True)
+
+
+def linear_gradients(images, logit_gradients):
+    """[∂/∂W, ∂/∂b] of a loss through a linear map, from its gradient at the logits."""
+    return [flat(images).T @ logit_gradients, logit_gradients.sum(axis=0)]
+
+
+def generator_gradients(weights, latent, image_gradients):
+    """[∂/∂A, ∂/∂c] of a loss through the `linear_generator` G(z) = tanh(zA + c), from its
+    gradient at the images."""
+    kernel, offset = weights
+    images = np.tanh(np.asarray(latent, "float64") @ kernel + offset)
+    before_tanh = flat(image_gradients) * (1.0 - images**2)
+    return [np.asarray(latent, "float64").T @ before_tanh, before_tanh.sum(axis=0)]
+
+
+def assert_sgd_update(before, after, gradients, learning_rate=LEARNING_RATE):
+    """Each weight moved by exactly −lr·gradient in one SGD step (NumPy arrays, in order):
+    a term of the loss whose gradient does not reach the network fails it."""
+    for old, new, gradient in zip(before, after, gradients, strict=True):
+        np.testing.assert_allclose(new, old - learning_rate * gradient, rtol=1e-4, atol=1e-6)
