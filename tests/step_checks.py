@@ -12,6 +12,12 @@ linear generator G(z) = tanh(zA + c). One `fit()` step with plain SGD then has a
   lower, and after the G step D rates fresh fakes of the same noise higher. Real and fake
   swapped anywhere in the step fails it.
 
+Discriminators with several logits (an (N+1)-way classifier, class heads) use
+`multiclass_discriminator`, whose logits and features NumPy follows too; `assert_sgd_update`
+then checks that one SGD step moved each network by exactly −lr times the gradient worked out
+in NumPy (`linear_gradients`, `generator_gradients`), so that every term of a loss is shown to
+reach its network.
+
 A new model adds one line per check, with its objective in NumPy.
 """
 
