@@ -272,13 +272,15 @@ def add_arguments(group):
 
 
 def build_model(args, image_shape):
-    """The SGAN the command line asks for (`args.num_classes` comes from the data)."""
+    """The SGAN the command line asks for (`args.num_classes` comes from the data; 10 when
+    parsed without data)."""
+    num_classes = args.num_classes or 10
     if args.smoke:
-        args.labeled = min(args.labeled, SMOKE_LABELS_PER_CLASS * args.num_classes)
-    if args.labeled < args.num_classes:
-        raise ValueError(f"--labeled {args.labeled} leaves some of the {args.num_classes} "
-                         f"classes without a label: pass --labeled {args.num_classes} or more.")
-    return SGAN(latent_dim=args.latent_dim, num_classes=args.num_classes,
+        args.labeled = min(args.labeled, SMOKE_LABELS_PER_CLASS * num_classes)
+    if args.labeled < num_classes:
+        raise ValueError(f"--labeled {args.labeled} leaves some of the {num_classes} classes "
+                         f"without a label: pass --labeled {num_classes} or more.")
+    return SGAN(latent_dim=args.latent_dim, num_classes=num_classes,
                 image_shape=image_shape, num_labeled=args.labeled,
                 generator_loss=args.generator_loss, seed=args.seed)
 
