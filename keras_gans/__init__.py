@@ -48,12 +48,26 @@ MODELS = {
     "RaLSGAN and RaHinge losses on DCGAN networks.",
     "softmax_gan": "Softmax GAN (Lin, 2017): one softmax over each batch's real and fake "
     "energies; MLP networks.",
+    "aae": "Adversarial Autoencoder (Makhzani et al., 2015): MLP autoencoder whose codes a "
+    "discriminator matches to a prior; reconstruction and regularisation phases.",
+    "bigan": "BiGAN / ALI (Donahue et al., 2016; Dumoulin et al., 2016): an encoder that "
+    "inverts the generator, learned against a discriminator of (image, latent) pairs.",
     "pix2pix": "pix2pix (Isola et al., 2017): paired image-to-image translation with a U-Net "
     "generator, a PatchGAN and an L1 term.",
     "cgan": "CGAN (Mirza and Osindero, 2014): generator and discriminator both given the class "
     "label; `sample --label 7` draws sevens.",
+    "acgan": "AC-GAN (Odena et al., 2017): class-conditional DCGAN whose discriminator also "
+    "classifies (source and class heads); `classify` labels real images.",
     "cyclegan": "CycleGAN (Zhu et al., 2017): unpaired translation between two collections with "
     "cycle-consistent ResNet generators, PatchGANs and image pools.",
+    "infogan": "InfoGAN (Chen et al., 2016): categorical and continuous codes kept recoverable "
+    "from the samples by a recognition head Q sharing the discriminator's trunk.",
+    "cogan": "CoGAN (Liu and Tuzel, 2016): two GANs sharing their generators' first and "
+    "discriminators' last layers learn corresponding images of two domains without pairs.",
+    "cluster_gan": "ClusterGAN (Mukherjee et al., 2019): WGAN-GP with a one-hot cluster code in "
+    "the latent space and an encoder that recovers it, clustering images without labels.",
+    "vaegan": "VAE-GAN (Larsen et al., 2016): a variational autoencoder whose reconstruction "
+    "error is measured in a GAN discriminator's features, with equilibrium gating.",
     "sgan": "SGAN (Odena, 2016): semi-supervised (N+1)-way discriminator trained on a few "
     "labelled images, the rest unlabelled; `classify` predicts classes.",
 }

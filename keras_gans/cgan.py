@@ -154,15 +154,8 @@ class CGAN(conditioning.ClassConditional, engine.GAN):
             **kwargs,
         )
 
-    def fakes(self, batch_size, training=True):
-        """Fresh fakes of random classes: (images, one-hot classes)."""
-        classes = self.one_hot(self.random_labels(batch_size))
-        latent = self.normal((batch_size, self.latent_dim))
-        return self.generator([latent, classes], training=training), classes
-
     def gan_step(self, data):
-        real_images, real_labels = labelled_batch(data, type(self).__name__)
-        real_classes = self.one_hot(real_labels)
+        real_images, real_classes = self.real_data(data)
         batch_size = ops.shape(real_images)[0]
 
         # D: real (image, its class) pairs against fakes with the class they were drawn for.
@@ -193,14 +186,6 @@ class CGAN(conditioning.ClassConditional, engine.GAN):
         return config
 
 
-def labelled_batch(data, model_name):
-    """(images, labels) of a training batch; a ValueError with the fix for images alone."""
-    if not isinstance(data, (tuple, list)) or len(data) != 2:
-        raise ValueError(f"{model_name} learns from (images, labels) batches: call "
-                         "model.fit(images, labels, ...) or give a dataset of such pairs.")
-    return data[0], data[1]
-
-
 # ------------------------------------------------------------------------------------------
 # Command line: python -m keras_gans.cgan
 # ------------------------------------------------------------------------------------------
@@ -215,11 +200,12 @@ def add_arguments(group):
 
 
 def build_model(args, image_shape):
-    """The CGAN the command line asks for (`args.num_classes` comes from the data)."""
+    """The CGAN the command line asks for (`args.num_classes` comes from the data; 10 when
+    parsed without data)."""
     if args.arch == "mlp" and math.prod(image_shape) > 64 * 64 * 3:
         raise ValueError(f"The MLP networks are for small images, not {image_shape}: pass "
                          "--arch conv or a smaller --image-size.")
-    return CGAN(latent_dim=args.latent_dim, num_classes=args.num_classes,
+    return CGAN(latent_dim=args.latent_dim, num_classes=args.num_classes or 10,
                 image_shape=image_shape, arch=args.arch, seed=args.seed)
 
 

@@ -24,6 +24,14 @@ def grid_columns(count, num_classes):
     return max(1, count // num_classes)
 
 
+def labelled_batch(data, model_name):
+    """(images, labels) of a training batch; a ValueError with the fix for images alone."""
+    if not isinstance(data, (tuple, list)) or len(data) != 2:
+        raise ValueError(f"{model_name} learns from (images, labels) batches: call "
+                         "model.fit(images, labels, ...) or give a dataset of such pairs.")
+    return data[0], data[1]
+
+
 def label_array(labels, count, num_classes):
     """`labels` (one class, or one per sample) as an int32 array (count,); a ValueError with
     the fix when a class is outside [0, num_classes)."""
@@ -38,9 +46,13 @@ class ClassConditional:
     """Mixin of a `engine.GAN` whose `generator` maps [noise, one-hot class] to images.
 
     The model defines `latent_dim`, `num_classes` and `generator`; the mixin adds `one_hot`,
-    `random_labels` (drawn from the model's seed generator), `call((latent, labels))`,
-    `generate(count, labels=None)`, `sample_inputs` and `sample_grid`.
+    `random_labels` (drawn from the model's seed generator), `real_data`, `fakes`,
+    `call((latent, labels))`, `generate(count, labels=None)`, `sample_inputs` and
+    `sample_grid`. The noise is N(0, `noise_stddev`²·I): 1 unless the model sets another
+    (ClusterGAN's 0.1).
     """
+
+    noise_stddev = 1.0
 
     def one_hot(self, labels):
         """Integer classes (batch,) as one-hot float vectors (batch, num_classes)."""
@@ -50,6 +62,18 @@ class ClassConditional:
         """Classes drawn uniformly from the model's seed generator: int32 (batch_size,)."""
         draws = ops.floor(self.uniform((batch_size,)) * self.num_classes)
         return ops.cast(ops.minimum(draws, self.num_classes - 1), "int32")
+
+    def real_data(self, data):
+        """The real images of a training batch `(images, labels)` and their one-hot classes;
+        a ValueError with the fix for images alone."""
+        images, labels = labelled_batch(data, type(self).__name__)
+        return images, self.one_hot(labels)
+
+    def fakes(self, batch_size, training=True):
+        """Fresh fakes of random classes for a training step: (images, one-hot classes)."""
+        classes = self.one_hot(self.random_labels(batch_size))
+        latent = self.normal((batch_size, self.latent_dim))
+        return self.generator([latent, classes], training=training), classes
 
     def call(self, inputs, training=False):
         """Generates images from `(latent, labels)`: noise (batch, latent_dim) and integer
@@ -65,15 +89,22 @@ class ClassConditional:
             labels = self.random_labels(count)
         else:
             labels = label_array(labels, count, self.num_classes)
-        return self((self.normal((count, self.latent_dim)), labels), training=False)
+        latent = self.normal((count, self.latent_dim), stddev=self.noise_stddev)
+        return self((latent, labels), training=False)
 
     def sample_inputs(self, count, seed=0, labels=None):
-        """Fixed (noise, labels) for sample grids: one full row per class (so at most `count`
-        samples), or `count` samples of `labels`. The same seed gives the same noise."""
+        """Fixed (noise, labels) for sample grids: one full row per class with the same noise
+        down each column (so at most `count` samples), or `count` samples of `labels`. The same
+        seed gives the same noise."""
+        rng = np.random.default_rng(seed)
         if labels is None:
             labels = class_rows(count, self.num_classes)
+            columns = grid_columns(count, self.num_classes)
             count = len(labels)
-        latent = np.random.default_rng(seed).standard_normal((count, self.latent_dim))
+            latent = rng.standard_normal((columns, self.latent_dim))[np.arange(count) % columns]
+        else:
+            latent = rng.standard_normal((count, self.latent_dim))
+        latent = latent * self.noise_stddev
         return latent.astype("float32"), label_array(labels, count, self.num_classes)
 
     def sample_grid(self, inputs):

@@ -51,9 +51,9 @@ def count_stages(image_size):
         stages += 1
     if stages < 2:
         raise ValueError(
-            "DCGAN needs square images whose size halves at least twice down to 4-7 pixels "
-            f"(e.g. 28, 32, 64), but these are {image_size}×{image_size}: pass --image-size 32 "
-            "or 64."
+            "The DCGAN networks need square images whose size halves at least twice down to "
+            f"4-7 pixels (e.g. 28, 32, 64), but these are {image_size}×{image_size}: pass "
+            "--image-size 32 or 64."
         )
     return stages
 
@@ -63,8 +63,8 @@ def check_image_shape(image_shape):
     height, width, channels = image_shape
     if height != width:
         raise ValueError(
-            f"DCGAN needs square images, but these are {height}×{width}: pass --image-size to "
-            "resize them."
+            f"The DCGAN networks need square images, but these are {height}×{width}: pass "
+            "--image-size to resize them."
         )
     return count_stages(height)
 
@@ -101,30 +101,6 @@ def build_generator(latent_dim=100, image_shape=(32, 32, 1), base_width=64, kern
     return keras.Model(latent, images, name="generator")
 
 
-def discriminator_features(images, base_width=64, kernel_size=4, normalization="batch",
-                           dropout=0.0):
-    """The DCGAN discriminator's trunk on an image tensor, flattened: conv s2 → LeakyReLU →
-    [conv s2 → norm → LeakyReLU]…, each block followed by dropout when `dropout` > 0 (the
-    AC-GAN and SGAN discriminators). See `build_discriminator` for the arguments."""
-    if normalization not in NORMALIZATIONS:
-        raise ValueError(
-            f"Unknown discriminator normalization {normalization!r}: choose one of "
-            f"{NORMALIZATIONS}."
-        )
-    stages = check_image_shape(tuple(images.shape[1:]))
-    x = images
-    for stage in range(stages):
-        normalized = stage > 0 and normalization is not None
-        x = layers.Conv2D(base_width * 2**stage, kernel_size, strides=2, padding="same",
-                          use_bias=not normalized, kernel_initializer=weight_initializer())(x)
-        if normalized:
-            x = batch_normalization()(x) if normalization == "batch" else layer_normalization()(x)
-        x = layers.LeakyReLU(0.2)(x)
-        if dropout:
-            x = seeded_dropout(dropout)(x)
-    return layers.Flatten(name="features")(x)
-
-
 def build_discriminator(image_shape=(32, 32, 1), base_width=64, kernel_size=4,
                         normalization="batch"):
     """DCGAN discriminator: conv s2 → LeakyReLU → [conv s2 → BN → LeakyReLU]… → fc 1 (logit).
@@ -144,6 +120,36 @@ def build_discriminator(image_shape=(32, 32, 1), base_width=64, kernel_size=4,
     logits = layers.Dense(1, kernel_initializer=weight_initializer(), dtype="float32",
                           name="logits")(x)
     return keras.Model(images, logits, name="discriminator")
+
+
+def discriminator_features(images, base_width=64, kernel_size=4, normalization="batch",
+                           dropout=0.0):
+    """The DCGAN discriminator's convolutions on an image tensor, flattened: the features its
+    output layer (or AC-GAN's two heads) reads.
+
+    Args:
+        images: a (batch, size, size, channels) tensor of a Functional graph.
+        base_width, kernel_size, normalization: as in `build_discriminator`.
+        dropout: rate of a dropout layer after each block (AC-GAN's and SGAN's 0.25); 0 adds
+            none. Its masks are seeded (`blocks.seeded_dropout`), so resumed runs continue them.
+    """
+    if normalization not in NORMALIZATIONS:
+        raise ValueError(
+            f"Unknown discriminator normalization {normalization!r}: choose one of "
+            f"{NORMALIZATIONS}."
+        )
+    stages = check_image_shape(tuple(images.shape[1:]))
+    x = images
+    for stage in range(stages):
+        normalized = stage > 0 and normalization is not None
+        x = layers.Conv2D(base_width * 2**stage, kernel_size, strides=2, padding="same",
+                          use_bias=not normalized, kernel_initializer=weight_initializer())(x)
+        if normalized:
+            x = batch_normalization()(x) if normalization == "batch" else layer_normalization()(x)
+        x = layers.LeakyReLU(0.2)(x)
+        if dropout:
+            x = seeded_dropout(dropout)(x)
+    return layers.Flatten()(x)
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")

@@ -323,34 +323,105 @@ def mean_absolute_error(images, targets):
 
 
 def mean_squared_error(outputs, target):
-    """Mean (outputs − target)² over every element: the least-squares adversarial term of
-    CycleGAN's generators (PyTorch `MSELoss` against a constant target)."""
+    """Mean (outputs − target)² over every element (PyTorch `MSELoss`), `target` a constant or
+    a tensor shaped like `outputs`: the least-squares adversarial term of CycleGAN's generators
+    (constant target) and the AAE's reconstruction error (target: the images)."""
     return ops.mean(ops.square(_float(outputs) - target))
 
 
 # ----------------------------------------------------------------------------------------------
-# Semi-supervised GAN (Odena, 2016; Salimans et al., 2016): an (N+1)-way discriminator whose
-# last logit is the class "fake"; every term from the logits with log-sum-exp
+# Recovering the codes of generated images: InfoGAN (Chen et al., 2016)
 # ----------------------------------------------------------------------------------------------
-def sparse_categorical_crossentropy_from_logits(logits, labels):
-    """Mean cross-entropy −log softmax(logits)[label] for integer `labels`, computed stably as
-    logsumexp(logits) − logits[label].
+def categorical_crossentropy_from_logits(logits, labels):
+    """Mean cross-entropy −Σ_k y_k·log softmax(logits)_k of one-hot (or soft) labels y.
 
     Args:
-        logits: (batch, classes) logits.
-        labels: (batch,) integer classes in [0, classes).
+        logits: unnormalized class scores, (batch, classes).
+        labels: one-hot labels or probabilities, (batch, classes).
     """
-    logits = _float(logits)
-    labels = ops.reshape(ops.cast(labels, "int32"), (-1, 1))
-    chosen = ops.take_along_axis(logits, labels, axis=1)[:, 0]
-    return ops.mean(ops.logsumexp(logits, axis=1) - chosen)
+    log_probabilities = ops.log_softmax(_float(logits), axis=-1)
+    return -ops.mean(ops.sum(_float(labels) * log_probabilities, axis=-1))
 
 
+def unit_gaussian_negative_log_likelihood(values, means):
+    """Mean over the batch of ½Σ_j (c_j − μ_j)²: −log N(c; μ, I) less its constant ½·d·log 2π.
+
+    The loss of a Gaussian with fixed σ = 1, such as InfoGAN's continuous codes.
+
+    Args:
+        values: the observed values c, (batch, dimensions).
+        means: the predicted means μ, (batch, dimensions).
+    """
+    return 0.5 * ops.mean(ops.sum(ops.square(_float(values) - _float(means)), axis=-1))
+
+
+def information_loss(categorical_logits, categorical_codes, continuous_means, continuous_codes):
+    """InfoGAN's L_I = CE(Q_cat(x), c_cat) + ½Σ_j (c_j − μ_j(x))², without its weight λ.
+
+    The negative of the variational lower bound on the mutual information I(c; G(z, c)) less
+    the entropy H(c) of the codes, which is a constant: a recognition network Q that recovers
+    the codes of the generated images x = G(z, c) makes it small.
+
+    Args:
+        categorical_logits: Q's logits for the categorical code, (batch, categories).
+        categorical_codes: the one-hot categorical codes given to G, (batch, categories).
+        continuous_means: Q's means μ of the continuous codes (σ = 1), (batch, codes).
+        continuous_codes: the continuous codes given to G, (batch, codes).
+    """
+    return (categorical_crossentropy_from_logits(categorical_logits, categorical_codes)
+            + unit_gaussian_negative_log_likelihood(continuous_codes, continuous_means))
+
+
+# ----------------------------------------------------------------------------------------------
+# Bidirectional GANs: BiGAN (Donahue et al., 2016) and ALI (Dumoulin et al., 2016)
+# ----------------------------------------------------------------------------------------------
+def bidirectional_generator_loss(encoder_logits, generator_logits):
+    """The loss of a BiGAN's generator and encoder together: the joint discriminator's
+    cross-entropy with the labels swapped, ½[BCE(D(x, E(x)), 0) + BCE(D(G(z), z), 1)].
+
+    Args:
+        encoder_logits: discriminator logits on data pairs (x, E(x)).
+        generator_logits: discriminator logits on generated pairs (G(z), z).
+    """
+    return discriminator_loss(generator_logits, encoder_logits)
+
+
+# ----------------------------------------------------------------------------------------------
+# Variational autoencoders with a learned similarity: VAE-GAN (Larsen et al., 2016)
+# ----------------------------------------------------------------------------------------------
+def _per_sample_sum(values):
+    values = _float(values)
+    return ops.sum(ops.reshape(values, (ops.shape(values)[0], -1)), axis=1)
+
+
+def kl_divergence_from_standard_normal(mean, log_variance):
+    """KL(N(μ, σ²) ‖ N(0, I)) = −½Σ(1 + log σ² − μ² − σ²), summed over the code's dimensions
+    and averaged over the batch (a VAE's prior term).
+
+    Args:
+        mean: μ of each sample's Gaussian, shaped (batch, latent_dim).
+        log_variance: log σ² of each sample's Gaussian, shaped like `mean`.
+    """
+    mean, log_variance = _float(mean), _float(log_variance)
+    return ops.mean(-0.5 * _per_sample_sum(
+        1.0 + log_variance - ops.square(mean) - ops.exp(log_variance)))
+
+
+def gaussian_negative_log_likelihood(predictions, targets):
+    """½‖targets − predictions‖², summed over every non-batch axis and averaged over the batch:
+    −log N(targets | predictions, I) without its constant (VAE-GAN's L_llike on features)."""
+    return ops.mean(0.5 * _per_sample_sum(ops.square(_float(targets) - _float(predictions))))
+
+
+# ----------------------------------------------------------------------------------------------
+# Semi-supervised GAN (Odena, 2016; Salimans et al., 2016): an (N+1)-way discriminator whose
+# last logit is the class "fake"; every term from the logits (log-softmax, log-sum-exp). Its
+# labelled images use `categorical_crossentropy_from_logits`.
+# ----------------------------------------------------------------------------------------------
 def fake_class_crossentropy_from_logits(logits):
     """−E log p_fake of an (N+1)-way classifier whose last logit is "fake": the cross-entropy
     against class N, logsumexp(logits) − logits[N]."""
-    logits = _float(logits)
-    return ops.mean(ops.logsumexp(logits, axis=1) - logits[:, -1])
+    return -ops.mean(ops.log_softmax(_float(logits), axis=-1)[:, -1])
 
 
 def real_classes_crossentropy_from_logits(logits):

@@ -680,24 +680,46 @@ def _flat(name, features):
     return features.reshape(len(features), -1)
 
 
-def linear_probe_accuracy(train_features, train_labels, test_features, test_labels,
-                          l2=1e-3):
-    """Held-out accuracy of a linear classifier fitted on `train_features`: ridge regression
-    onto one-hot labels (standardized features, a bias, penalty `l2` per example), predicting
-    the largest output. Deterministic and closed-form, so codes and pixels compare fairly."""
-    train, test = _flat("train_features", train_features), _flat("test_features", test_features)
-    train_labels, test_labels = _labels("train_labels", train_labels), _labels(
-        "test_labels", test_labels)
+def linear_probe(train_features, train_labels, l2=1e-3, classes=None):
+    """A linear classifier fitted on `train_features`: ridge regression onto one-hot labels
+    (standardized features, a bias, penalty `l2` per example), predicting the largest output.
+    Deterministic and closed-form, so codes and pixels compare fairly.
+
+    Args:
+        train_features, train_labels: the labelled examples.
+        l2: the ridge penalty per example.
+        classes: the number of classes (default: the largest training label + 1).
+
+    Returns:
+        A function mapping a batch of features to their predicted labels.
+    """
+    train = _flat("train_features", train_features)
+    train_labels = _labels("train_labels", train_labels)
     _same_length(train_features=train, train_labels=train_labels)
-    _same_length(test_features=test, test_labels=test_labels)
     mean, std = train.mean(axis=0), train.std(axis=0) + 1e-8
-    train, test = (train - mean) / std, (test - mean) / std
-    design = np.concatenate([train, np.ones((len(train), 1))], axis=1)
-    targets = np.eye(max(train_labels.max(), test_labels.max()) + 1)[train_labels]
+    design = np.concatenate([(train - mean) / std, np.ones((len(train), 1))], axis=1)
+    targets = np.eye(classes or train_labels.max() + 1)[train_labels]
     gram = design.T @ design + l2 * len(train) * np.eye(design.shape[1])
     weights = np.linalg.solve(gram, design.T @ targets)
-    scores = np.concatenate([test, np.ones((len(test), 1))], axis=1) @ weights
-    return float(np.mean(np.argmax(scores, axis=1) == test_labels))
+
+    def predict(features):
+        features = (_flat("features", features) - mean) / std
+        scores = np.concatenate([features, np.ones((len(features), 1))], axis=1) @ weights
+        return np.argmax(scores, axis=1)
+
+    return predict
+
+
+def linear_probe_accuracy(train_features, train_labels, test_features, test_labels,
+                          l2=1e-3):
+    """Held-out accuracy of a `linear_probe` fitted on `train_features`."""
+    train_labels = _labels("train_labels", train_labels)
+    test, test_labels = _flat("test_features", test_features), _labels(
+        "test_labels", test_labels)
+    _same_length(test_features=test, test_labels=test_labels)
+    predict = linear_probe(train_features, train_labels, l2,
+                           classes=max(train_labels.max(), test_labels.max()) + 1)
+    return float(np.mean(predict(test) == test_labels))
 
 
 def nearest_neighbour_accuracy(reference_features, reference_labels, query_features,
@@ -719,9 +741,9 @@ def nearest_neighbour_accuracy(reference_features, reference_labels, query_featu
     return float(np.mean(np.concatenate(predicted) == query_labels))
 
 
-def pca_reconstruction_error(train_images, test_images, components):
-    """Mean squared error per pixel of the test images rebuilt from the first `components`
-    principal components of the train images (the baseline of an autoencoder's error)."""
+def pca_reconstructions(train_images, test_images, components):
+    """The test images rebuilt from the first `components` principal components of the train
+    images (a linear autoencoder with a code of that size), in the test images' shape."""
     train, test = _flat("train_images", train_images), _flat("test_images", test_images)
     if not 0 < components <= min(train.shape):
         raise ValueError(f"`components` must be in [1, {min(train.shape)}]. Received: "
@@ -730,7 +752,14 @@ def pca_reconstruction_error(train_images, test_images, components):
     _, _, directions = np.linalg.svd(train - mean, full_matrices=False)
     basis = directions[:components]
     rebuilt = (test - mean) @ basis.T @ basis + mean
-    return float(np.mean((rebuilt - test) ** 2))
+    return rebuilt.reshape(np.shape(test_images))
+
+
+def pca_reconstruction_error(train_images, test_images, components):
+    """Mean squared error per pixel of the test images rebuilt from the first `components`
+    principal components of the train images (the baseline of an autoencoder's error)."""
+    rebuilt = pca_reconstructions(train_images, test_images, components)
+    return float(np.mean((rebuilt - np.asarray(test_images, rebuilt.dtype)) ** 2))
 
 
 def kmeans(features, k, seed=0, iterations=100):

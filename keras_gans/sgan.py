@@ -199,8 +199,8 @@ class SGAN(gan.GAN):
             labeled_logits, _ = self.discriminator(labeled_images, training=True)
             unlabeled_logits, _ = self.discriminator(real_images, training=True)
             fake_logits, _ = self.discriminator(fake_images, training=True)
-            class_loss = losses.sparse_categorical_crossentropy_from_logits(labeled_logits,
-                                                                            labels)
+            class_loss = losses.categorical_crossentropy_from_logits(
+                labeled_logits, ops.one_hot(labels, self.num_classes + 1))
             unlabeled_loss = losses.real_classes_crossentropy_from_logits(unlabeled_logits)
             fake_loss = losses.fake_class_crossentropy_from_logits(fake_logits)
             return class_loss + unlabeled_loss + fake_loss, (class_loss, unlabeled_loss,

@@ -61,15 +61,12 @@ def test_step_matches_numpy_and_moves_the_right_way():
                       discriminator=step_checks.conditional_discriminator(shape, classes))
     images = step_checks.real_batch(batch, shape)
     labels = np.array([0, 1, 2, 0, 1, 2])
-    draws = [("uniform", (batch,)), ("normal", (batch, latent_dim))] * 2
-    step = step_checks.OneStep(model, images, draws, labels=labels)
+    step = step_checks.conditional_one_step(model, images, labels)
     d_classes, d_latent, g_classes, g_latent = (
-        step_checks.drawn_classes(step.draws[0], classes), step.draws[1],
-        step_checks.drawn_classes(step.draws[2], classes), step.draws[3])
+        step.d_classes, step.d_latent, step.g_classes, step.g_latent)
 
     def fakes(generator, latent, fake_classes):
-        return step_checks.generated(
-            generator, step_checks.with_classes(latent, fake_classes, classes), shape)
+        return step_checks.conditional_fakes(generator, latent, fake_classes, classes, shape)
 
     def score(discriminator, pictures, picture_classes):
         return step_checks.scores(

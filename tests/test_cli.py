@@ -92,7 +92,7 @@ def write_images(folder, count=4, size=16, mode="RGB"):
         ("empty", "no images"),
         ("unreadable", "could not be read"),
         ("channels", "channels"),
-        ("size", "DCGAN needs square images"),
+        ("size", "DCGAN networks need square images"),
         ("small", "fewer than one batch"),
     ],
 )

@@ -226,7 +226,7 @@ def test_help_shows_each_models_defaults_once(name):
     dataset_help = action_help(parser, "dataset")
     assert dataset_help.count("(default:") == 1
     assert f"(default: {module.DEFAULTS['dataset']}," in dataset_help
-    noise = getattr(module, "DATA_KIND", None) is None
+    noise = not cli.translates(module)
     for key in ("batch_size", "epochs", "g_lr", "d_lr") + (("latent_dim",) if noise else ()):
         assert action_help(parser, key).endswith(f"(default: {module.DEFAULTS[key]})"), key
     assert action_help(parser, "seed").endswith("(default: 0)")

@@ -146,7 +146,8 @@ def test_mnist_color_hue_bins_and_splits(mnist_dir):
     held_out = data.held_out_pairs("mnist_color", 2000, kind="unpaired", data_dir=mnist_dir)
     np.testing.assert_array_equal(held_out.labels_a, held_out.labels_b)
     assert len(held_out.labels_a) == 2000 and held_out.images_b.shape[-1] == 3
-    assert digits.TASKS == {"mnist_edges": "paired", "mnist_color": "unpaired"}
+    assert digits.TASKS == {"mnist_edges": "paired", "mnist_color": "unpaired",
+                            "mnist_cogan": "unpaired", "mnist_cogan_negative": "unpaired"}
 
 
 def test_digit_tasks_need_the_digits_and_the_right_kind(mnist_dir, monkeypatch):
@@ -198,3 +199,23 @@ def test_class_subfolders_stream_labelled_batches(tmp_path):
     unlabelled = data.open_folder_stream(tmp_path / "cats")
     with pytest.raises(data.DataError, match="has no labels"):
         data.StreamSequence(unlabelled, 2, labels=True)
+
+
+def test_mnist_cogan_pairs_no_digit_with_its_own_edges_or_negative(mnist_dir):
+    train = data.load("mnist", data_dir=mnist_dir)
+    stream = data.open_stream("mnist_cogan", "unpaired", data_dir=mnist_dir)
+    digit_set, edge_set = stream.domains()
+    assert (len(digit_set), len(edge_set), len(stream)) == (4000, 4000, 4000)
+    assert stream.image_shape == (28, 28, 1) and not stream.flip
+    np.testing.assert_array_equal(digit_set.images, train.images[:4000])
+    np.testing.assert_array_equal(edge_set.images, digits.edge_map(train.images[4000:]))
+    np.testing.assert_array_equal(edge_set.labels, train.labels[4000:])
+    negatives = data.open_stream("mnist_cogan_negative", "unpaired", data_dir=mnist_dir)
+    np.testing.assert_array_equal(negatives.domain_a.images, train.images[:4000])
+    np.testing.assert_array_equal(negatives.domain_b.images, -train.images[4000:])
+    held_out = data.held_out_pairs("mnist_cogan", 2000, kind="unpaired", data_dir=mnist_dir)
+    np.testing.assert_array_equal(held_out.images_b, digits.edge_map(held_out.images_a))
+    np.testing.assert_array_equal(held_out.labels_a, held_out.labels_b)
+    assert held_out.images_a.shape == (2000, 28, 28, 1)
+    with pytest.raises(data.DataError, match="'edges' or 'negative'"):
+        digits.coupled_digits(mnist_dir, pair="rotated")

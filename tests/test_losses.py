@@ -282,19 +282,94 @@ def test_softmax_gan_losses():
     assert np.isfinite(value(losses.softmax_discriminator_loss([500.0, 600.0], [700.0, 800.0])))
 
 
+# ----------------------------------------------------------------------------------------------
+# InfoGAN's information loss
+# ----------------------------------------------------------------------------------------------
+def test_categorical_crossentropy_from_logits():
+    # Sample 1: logits (0, 0, 0), label 2: −log(1/3). Sample 2: logits (ln 3, 0, 0), label 0:
+    # −log(3/5). Large logits stay finite (log-softmax).
+    logits, labels = [[0.0, 0.0, 0.0], [math.log(3.0), 0.0, 0.0]], [[0, 0, 1], [1, 0, 0]]
+    expected = mean([math.log(3.0), -math.log(3.0 / 5.0)])
+    assert value(losses.categorical_crossentropy_from_logits(logits, labels)) == pytest.approx(
+        expected, rel=1e-6)
+    assert value(losses.categorical_crossentropy_from_logits([[1000.0, 0.0]], [[0.0, 1.0]])) == (
+        pytest.approx(1000.0))
+
+
+def test_information_loss_is_cross_entropy_plus_half_squared_code_errors():
+    # ½Σ_j (c_j − μ_j)²: sample 1 ½(0.5² + 1²) = 0.625, sample 2 ½(0² + 2²) = 2; mean 1.3125.
+    codes, means = [[0.5, -1.0], [0.0, 1.0]], [[0.0, 0.0], [0.0, -1.0]]
+    assert value(losses.unit_gaussian_negative_log_likelihood(codes, means)) == pytest.approx(
+        1.3125)
+    logits, labels = [[0.0, 0.0], [0.0, 0.0]], [[1.0, 0.0], [0.0, 1.0]]  # CE = log 2
+    assert value(losses.information_loss(logits, labels, means, codes)) == pytest.approx(
+        math.log(2.0) + 1.3125)
+
+
+# ----------------------------------------------------------------------------------------------
+# Bidirectional GANs (BiGAN, ALI)
+# ----------------------------------------------------------------------------------------------
+def test_bidirectional_generator_loss_swaps_the_labels():
+    encoder_logits, generator_logits = [0.0, 2.0], [-1.0, 3.0]
+    # ½[BCE(D(x, E(x)), 0) + BCE(D(G(z), z), 1)] = ½[mean log(1 + e^l) + mean log(1 + e^−l)].
+    encoder_term = mean([math.log(2.0), math.log(1.0 + math.exp(2.0))])
+    generator_term = mean([math.log(1.0 + math.e), math.log(1.0 + math.exp(-3.0))])
+    expected = 0.5 * (encoder_term + generator_term)
+    assert expected == pytest.approx(0.5 * ((0.6931 + 2.1269) / 2 + (1.3133 + 0.0486) / 2),
+                                     abs=1e-4)
+    assert value(losses.bidirectional_generator_loss(encoder_logits, generator_logits)) == (
+        pytest.approx(expected, rel=1e-6))
+
+
+def test_categorical_crossentropy_of_cluster_codes():
+    # Logits (0, 0, ln 2): softmax = (1/4, 1/4, 1/2). Logits (3, 3): softmax = (1/2, 1/2).
+    logits = [[0.0, 0.0, math.log(2.0)], [3.0, 3.0, -1000.0]]
+    targets = [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]
+    expected = mean([-math.log(0.5), -math.log(0.5)])  # = ln 2
+    assert value(losses.categorical_crossentropy_from_logits(logits, targets)) == (
+        pytest.approx(expected, rel=1e-6))
+    assert value(losses.categorical_crossentropy_from_logits(
+        [[0.0, 0.0, math.log(2.0)]], [[1.0, 0.0, 0.0]])) == pytest.approx(math.log(4.0), rel=1e-6)
+    # Very confident logits stay finite (log-softmax, not log of a softmax).
+    assert value(losses.categorical_crossentropy_from_logits(
+        [[1000.0, -1000.0]], [[0.0, 1.0]])) == pytest.approx(2000.0, rel=1e-6)
+
+
+def test_kl_divergence_from_standard_normal_sums_dimensions_and_averages_samples():
+    mean = [[0.0, 1.0], [2.0, 0.0]]
+    log_variance = [[0.0, math.log(2.0)], [0.0, 0.0]]
+    # Sample 1: −½[(1 + 0 − 0 − 1) + (1 + log 2 − 1 − 2)] = 1 − ½log 2; sample 2: −½(1 − 4 − 1) = 2.
+    expected = ((1.0 - 0.5 * math.log(2.0)) + 2.0) / 2
+    assert value(losses.kl_divergence_from_standard_normal(mean, log_variance)) == (
+        pytest.approx(expected, rel=1e-6))
+    assert value(losses.kl_divergence_from_standard_normal([[0.0, 0.0]], [[0.0, 0.0]])) == 0.0
+
+
+def test_gaussian_negative_log_likelihood_sums_features_and_averages_samples():
+    predictions = np.zeros((2, 2, 1, 1), "float32")
+    targets = np.array([1.0, 2.0, 0.0, 3.0], "float32").reshape(2, 2, 1, 1)
+    # ½(1 + 4) = 2.5 and ½(0 + 9) = 4.5, averaged.
+    assert value(losses.gaussian_negative_log_likelihood(predictions, targets)) == (
+        pytest.approx(3.5, rel=1e-6))
+
+
+def test_categorical_crossentropy_of_class_logits():
+    # softmax([0, ln 3]) = [1/4, 3/4] and softmax([ln 4, 0]) = [4/5, 1/5]; both rows want class 1.
+    logits = [[0.0, math.log(3.0)], [math.log(4.0), 0.0]]
+    expected = mean([-math.log(3 / 4), -math.log(1 / 5)])
+    assert value(losses.categorical_crossentropy_from_logits(logits, [[0.0, 1.0], [0.0, 1.0]])) == (
+        pytest.approx(expected, rel=1e-6))
+    # Soft targets weigh each class's log-probability: ½(−ln ¼) + ½(−ln ¾).
+    assert value(losses.categorical_crossentropy_from_logits(logits[:1], [[0.5, 0.5]])) == (
+        pytest.approx(0.5 * math.log(4.0) + 0.5 * math.log(4 / 3), rel=1e-6))
+    # Large logits stay finite: −log softmax([1000, 0])₁ = 1000.
+    assert value(losses.categorical_crossentropy_from_logits([[1000.0, 0.0]], [[0.0, 1.0]])) == (
+        pytest.approx(1000.0, rel=1e-6))
+
+
 # Semi-supervised (N+1)-way losses: two real classes and "fake" last. The first sample's
 # logits give each class 1/3; the second's, exp = (2, 1, 1), give (1/2, 1/4, 1/4).
 SEMI_SUPERVISED_LOGITS = [[0.0, 0.0, 0.0], [math.log(2.0), 0.0, 0.0]]
-
-
-def test_sparse_categorical_crossentropy_from_logits():
-    # −log p(label): −log(1/3) for class 0 of the first, −log(1/4) for class 1 of the second.
-    expected = mean([math.log(3.0), math.log(4.0)])
-    assert value(losses.sparse_categorical_crossentropy_from_logits(
-        SEMI_SUPERVISED_LOGITS, [0, 1])) == pytest.approx(expected, rel=1e-6)
-    assert value(losses.sparse_categorical_crossentropy_from_logits(
-        SEMI_SUPERVISED_LOGITS, np.array([2, 0], "int64"))) == pytest.approx(
-        mean([math.log(3.0), math.log(2.0)]), rel=1e-6)
 
 
 def test_fake_and_real_classes_crossentropies_from_logits():
@@ -307,8 +382,6 @@ def test_fake_and_real_classes_crossentropies_from_logits():
     huge = [[1000.0, 0.0, -1000.0]]
     assert value(losses.real_classes_crossentropy_from_logits(huge)) == pytest.approx(0.0)
     assert value(losses.fake_class_crossentropy_from_logits(huge)) == pytest.approx(2000.0)
-    assert value(losses.sparse_categorical_crossentropy_from_logits(huge, [2])) == (
-        pytest.approx(2000.0))
 
 
 def test_feature_matching_loss():

@@ -462,3 +462,28 @@ def test_linear_probe_nearest_neighbour_pca_and_kmeans():
     assert metrics.pca_reconstruction_error(line[:40], line[40:] + [0, 0, 1], 1) > 0.1
     with pytest.raises(ValueError, match="one entry per example"):
         metrics.linear_probe_accuracy(points, labels[:10], points, labels)
+
+
+def test_linear_probe_predicts_what_its_accuracy_counts():
+    rng = np.random.default_rng(1)
+    labels = rng.integers(0, 3, 300)
+    points = np.array([[0.0, 0.0], [4.0, 0.0], [0.0, 4.0]])[labels] + rng.normal(0, 1, (300, 2))
+    predict = metrics.linear_probe(points[:200], labels[:200])
+    predicted = predict(points[200:])
+    assert predicted.shape == (100,) and set(predicted) <= {0, 1, 2}
+    assert np.mean(predicted == labels[200:]) == metrics.linear_probe_accuracy(
+        points[:200], labels[:200], points[200:], labels[200:])
+    np.testing.assert_array_equal(predict(np.array([[4.0, 0.0], [0.0, 4.0]])), [1, 2])
+
+
+def test_pca_reconstructions_keep_the_image_shape():
+    rng = np.random.default_rng(0)
+    # Images on a line through the mean: one component rebuilds them exactly.
+    direction = rng.normal(size=(4, 4, 1))
+    images = rng.normal(size=(30, 1, 1, 1)) * direction + 0.2
+    rebuilt = metrics.pca_reconstructions(images[:20], images[20:], 1)
+    assert rebuilt.shape == (10, 4, 4, 1)
+    np.testing.assert_allclose(rebuilt, images[20:], atol=1e-9)
+    # Other images lose what lies off the line.
+    off_line = images[20:] + rng.normal(size=(10, 4, 4, 1))
+    assert np.abs(metrics.pca_reconstructions(images[:20], off_line, 1) - off_line).max() > 0.1

@@ -114,26 +114,19 @@ def test_balanced_subset_spreads_the_labels_over_the_classes():
 
 
 # --- The step's maths ---------------------------------------------------------------------------
-def d_logit_gradients(logits, target):
-    """∂/∂logits of a batch-mean loss: softmax − target, per sample, over the batch."""
-    return (step_checks.softmax(logits) - target) / len(logits)
-
-
-def real_classes_target(logits):
-    """The target whose softmax gradient gives −log(1 − p_fake): softmax over the real
-    classes, 0 for "fake"."""
-    real = step_checks.softmax(logits[:, :-1])
-    return np.concatenate([real, np.zeros((len(logits), 1))], axis=1)
-
-
 def real_classes_loss(logits):
     """−log(1 − p_fake) = logsumexp(all) − logsumexp(real classes), batch mean."""
     return np.mean(np.logaddexp.reduce(logits, axis=1)
                    - np.logaddexp.reduce(logits[:, :-1], axis=1))
 
 
+def fake_class_loss(logits):
+    """−log p_fake, batch mean."""
+    return -np.mean(step_checks.log_softmax(logits)[:, -1])
+
+
 def p_fake(logits):
-    return step_checks.softmax(logits)[:, -1]
+    return np.exp(step_checks.log_softmax(logits)[:, -1])
 
 
 @pytest.mark.parametrize("generator_loss", ["nonsaturating", "feature_matching"])
@@ -158,62 +151,56 @@ def test_step_matches_numpy_and_moves_the_right_way(generator_loss):
     fakes = step_checks.generated(g_before, d_latent, shape)
     scores = step_checks.class_scores
 
-    # The three terms of D's loss: CE of the labelled draws, −log(1 − p_fake) of the unlabelled
-    # batch, CE of the fakes against the class "fake".
-    labeled_logits, unlabeled_logits, fake_logits = (
-        scores(d_before, labeled), scores(d_before, images), scores(d_before, fakes))
-    rows = np.arange(batch)
-    class_loss = -step_checks.log_softmax(labeled_logits)[rows, labels].mean()
-    unlabeled_loss = real_classes_loss(unlabeled_logits)
-    fake_loss = -step_checks.log_softmax(fake_logits)[:, -1].mean()
-    for name, expected in (("d_class_loss", class_loss), ("d_unlabeled_loss", unlabeled_loss),
-                           ("d_fake_loss", fake_loss),
-                           ("d_loss", class_loss + unlabeled_loss + fake_loss)):
-        np.testing.assert_allclose(step.logs[name], expected, rtol=1e-4, err_msg=name)
+    # D's loss, term by term: CE of the labelled draws, −log(1 − p_fake) of the unlabelled
+    # batch, −log p_fake of the fakes.
+    terms = {
+        "d_class_loss": lambda d: step_checks.categorical_crossentropy(scores(d, labeled),
+                                                                       labels),
+        "d_unlabeled_loss": lambda d: real_classes_loss(scores(d, images)),
+        "d_fake_loss": lambda d: fake_class_loss(scores(d, fakes)),
+    }
+    for name, term in terms.items():
+        np.testing.assert_allclose(step.logs[name], term(d_before), rtol=1e-4, err_msg=name)
+        # Each term pulls on D by itself...
+        gradients = step_checks.numeric_gradient(term, d_before)
+        assert step.learning_rate * np.abs(gradients[0]).max() > 1e-3, name
 
-    # Each term's gradient reaches D: one SGD step moves D by exactly their sum.
-    one_hot = np.eye(classes + 1)
-    terms = [
-        step_checks.linear_gradients(labeled, d_logit_gradients(labeled_logits,
-                                                                one_hot[labels])),
-        step_checks.linear_gradients(images, d_logit_gradients(
-            unlabeled_logits, real_classes_target(unlabeled_logits))),
-        step_checks.linear_gradients(fakes, d_logit_gradients(fake_logits,
-                                                             one_hot[[classes] * batch])),
-    ]
-    for term in terms:
-        assert step.learning_rate * np.abs(term[0]).max() > 1e-3, "each term must move D"
-    step_checks.assert_sgd_update(d_before, d_after, [sum(parts) for parts in zip(*terms)])
+    def discriminator_loss(d):
+        return sum(term(d) for term in terms.values())
+
+    np.testing.assert_allclose(step.logs["d_loss"], discriminator_loss(d_before), rtol=1e-4)
+    # ... and the SGD step moves D by exactly their sum's gradient.
+    step_checks.assert_sgd_update(d_before, d_after,
+                                  step_checks.numeric_gradient(discriminator_loss, d_before))
 
     # D's step: the true class of labelled images rises, unlabelled images look less fake,
     # fakes more fake.
-    labeled_after = scores(d_after, labeled)
-    assert labeled_after[rows, labels].mean() > labeled_logits[rows, labels].mean()
-    assert (step_checks.log_softmax(labeled_after)[rows, labels].mean()
-            > -class_loss)
-    assert p_fake(scores(d_after, images)).mean() < p_fake(unlabeled_logits).mean()
-    assert p_fake(scores(d_after, fakes)).mean() > p_fake(fake_logits).mean()
+    rows = np.arange(batch)
+    assert (scores(d_after, labeled)[rows, labels].mean()
+            > scores(d_before, labeled)[rows, labels].mean())
+    assert (step_checks.class_log_probabilities(scores(d_after, labeled), labels).mean()
+            > step_checks.class_log_probabilities(scores(d_before, labeled), labels).mean())
+    assert p_fake(scores(d_after, images)).mean() < p_fake(scores(d_before, images)).mean()
+    assert p_fake(scores(d_after, fakes)).mean() > p_fake(scores(d_before, fakes)).mean()
 
     # G's step, through the updated D on fresh fakes.
-    fresh = step_checks.generated(g_before, g_latent, shape)
-    fresh_after = step_checks.generated(g_after, g_latent, shape)
-    if generator_loss == "nonsaturating":
-        fresh_logits = scores(d_after, fresh)
-        np.testing.assert_allclose(step.logs["g_loss"], real_classes_loss(fresh_logits),
-                                   rtol=1e-4)
-        logit_gradients = d_logit_gradients(fresh_logits, real_classes_target(fresh_logits))
-        image_gradients = logit_gradients @ d_after[0].T
-        # Fresh fakes look less fake to D after G's step.
-        assert p_fake(scores(d_after, fresh_after)).mean() < p_fake(fresh_logits).mean()
-    else:
-        # D's features are the flattened images: the batch means of reals and fakes get closer.
-        difference = step_checks.flat(images).mean(axis=0) - step_checks.flat(fresh).mean(axis=0)
-        np.testing.assert_allclose(step.logs["g_loss"], np.sum(difference**2), rtol=1e-4)
-        image_gradients = np.tile(-2.0 * difference / batch, (batch, 1))
-        after = step_checks.flat(images).mean(axis=0) - step_checks.flat(fresh_after).mean(axis=0)
-        assert np.sum(after**2) < np.sum(difference**2)
-    step_checks.assert_sgd_update(
-        g_before, g_after, step_checks.generator_gradients(g_before, g_latent, image_gradients))
+    real_mean = images.reshape(batch, -1).mean(axis=0)
+
+    def generator_loss_of(g):
+        fresh = step_checks.generated(g, g_latent, shape)
+        if generator_loss == "nonsaturating":
+            return real_classes_loss(scores(d_after, fresh))
+        # D's features are the flattened images: the distance between the batch means.
+        return np.sum((real_mean - fresh.reshape(batch, -1).mean(axis=0)) ** 2)
+
+    np.testing.assert_allclose(step.logs["g_loss"], generator_loss_of(g_before), rtol=1e-4)
+    step_checks.assert_sgd_update(g_before, g_after,
+                                  step_checks.numeric_gradient(generator_loss_of, g_before))
+    assert generator_loss_of(g_after) < generator_loss_of(g_before)
+    if generator_loss == "nonsaturating":  # fresh fakes look less fake to D
+        fresh, fresh_after = (step_checks.generated(g, g_latent, shape)
+                              for g in (g_before, g_after))
+        assert p_fake(scores(d_after, fresh_after)).mean() < p_fake(scores(d_after, fresh)).mean()
 
 
 # --- Command line -------------------------------------------------------------------------------

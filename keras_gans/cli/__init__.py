@@ -117,6 +117,9 @@ def run(model_name, argv=None):
     - optionally `DATA_KIND`: "paired" (pix2pix) or "unpaired" (CycleGAN) for (A, B) data;
       such models get `--direction`, `--load-size` and `--no-flip`, sample grids of held-out
       rows and the `translate` subcommand instead of `sample`;
+    - optionally `FROM_NOISE = True` beside `DATA_KIND`: the model trains on (A, B) data but
+      generates from noise (CoGAN), so it keeps `--latent-dim`, `sample`, grids from noise and
+      `--eval-every` (against the held-out A images);
     - `compile_model(model, args, **options)`: compiles it with this run's settings;
     - optionally `LABELS`: True for models that learn from (images, labels) batches, or
       "semi-supervised" for models that keep a few labelled examples through an optional

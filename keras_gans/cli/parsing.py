@@ -99,12 +99,14 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"error: {message.rstrip('.')}.\n")
 
 
-def build_parser(model_name, defaults, add_arguments=None, data_kind=None, labels=False):
+def build_parser(model_name, defaults, add_arguments=None, data_kind=None, labels=False,
+                 from_noise=False):
     """The training flags shared by all models, with this model's defaults.
 
     Models of paired or unpaired data (`data_kind`) also get `--load-size` and `--no-flip`,
     and paired ones `--direction`; models that learn from class labels (`labels`) get
-    `--num-classes`.
+    `--num-classes`. `--latent-dim` is for models that generate from noise: all single-image
+    models, and two-domain ones with `from_noise` (CoGAN).
     """
     parser = Parser(
         prog=f"python -m keras_gans.{model_name}",
@@ -142,7 +144,7 @@ def build_parser(model_name, defaults, add_arguments=None, data_kind=None, label
                           help="epochs to train in all (a resumed run continues up to this)")
     training.add_argument("--steps-per-epoch", type=integer(at_least=1), default=None,
                           help="batches per epoch (default: one pass over the data)")
-    if data_kind is None:  # translation models draw no noise vector
+    if data_kind is None or from_noise:  # translation models draw no noise vector
         training.add_argument("--latent-dim", type=integer(at_least=1),
                               default=defaults.get("latent_dim", 100), help="size of the noise z")
     training.add_argument("--g-lr", type=number(above=0), default=defaults.get("g_lr", 2e-4),
@@ -206,7 +208,8 @@ def module_parser(model_name):
     """The training parser of `model_name`, built from its module's declarations."""
     module = keras_gans.get_module(model_name)
     return build_parser(model_name, module.DEFAULTS, module.add_arguments,
-                        getattr(module, "DATA_KIND", None), uses_labels(module))
+                        getattr(module, "DATA_KIND", None), uses_labels(module),
+                        getattr(module, "FROM_NOISE", False))
 
 
 def build_sample_parser(model_name):
@@ -241,8 +244,10 @@ def feeds_labels(module):
 
 
 def translates(module):
-    """Whether the model module translates images (paired or unpaired data)."""
-    return getattr(module, "DATA_KIND", None) in ("paired", "unpaired")
+    """Whether the model module translates images: it reads paired or unpaired data and does
+    not generate from noise (`FROM_NOISE`, as CoGAN does from two domains)."""
+    return (getattr(module, "DATA_KIND", None) in ("paired", "unpaired")
+            and not getattr(module, "FROM_NOISE", False))
 
 
 def check_generates(model_name, module):

@@ -14,8 +14,8 @@ from keras_gans import data as gan_data
 from keras_gans import engine
 from keras_gans import runs
 from keras_gans.cli.data import (check_labels, check_same_data, data_shapes,
-                                 grid_image_inputs, load_training_data, training_batches,
-                                 translation_grid_inputs)
+                                 grid_image_inputs, held_out_examples, load_training_data,
+                                 training_batches, translation_grid_inputs)
 from keras_gans.cli.parsing import (UsageError, feeds_labels, flag_names, translates,
                                     uses_labels)
 
@@ -77,11 +77,12 @@ def resume_settings(model_name, args, folder, given):
     return resumable, saved
 
 
-def make_evaluation_callbacks(args, image_shape):
+def make_evaluation_callbacks(args, image_shape, module=None):
     """The Evaluate callback and a best-model checkpoint, when `--eval-every` asks for them.
 
     Loads the held-out images and the feature extractor, so that a missing piece stops the
-    command before training.
+    command before training. Models of two domains (`module.DATA_KIND`) that generate from
+    noise are compared with the held-out A images.
     """
     from keras_gans import evaluate
 
@@ -93,14 +94,17 @@ def make_evaluation_callbacks(args, image_shape):
         extractor = evaluate.make_extractor(features, args.inception_weights)
     except (FileNotFoundError, RuntimeError, evaluate.EvaluationError) as error:
         raise UsageError(str(error)) from error
-    try:
-        real = gan_data.load(args.dataset, data_dir=args.data_dir, split="test",
-                             image_size=args.image_size, channels=args.channels,
-                             limit=args.eval_count, seed=args.seed)
-    except gan_data.DataError:  # no held-out split (e.g. an image folder): use training images
-        real = load_training_data(args, args.dataset)
     count = 64 if args.smoke else args.eval_count
-    images = real.examples(count) if isinstance(real, gan_data.ImageStream) else real.images
+    if getattr(module, "DATA_KIND", None) is not None:
+        images = held_out_examples(args, module, count).images_a
+    else:
+        try:
+            real = gan_data.load(args.dataset, data_dir=args.data_dir, split="test",
+                                 image_size=args.image_size, channels=args.channels,
+                                 limit=args.eval_count, seed=args.seed)
+        except gan_data.DataError:  # no held-out split (e.g. an image folder): training images
+            real = load_training_data(args, args.dataset)
+        images = real.examples(count) if isinstance(real, gan_data.ImageStream) else real.images
     evaluation = gan_callbacks.Evaluate(images[:count], extractor, every=args.eval_every,
                                         count=count, seed=args.seed)
     best = keras.callbacks.ModelCheckpoint(
@@ -230,7 +234,7 @@ def train(model_name, args, module, given=None):
         raise UsageError(f"--eval-every compares samples from noise with real images, which "
                          f"{model_name} does not draw: leave it out, and measure a saved model "
                          "with scripts/results.py evaluate.")
-    evaluation = make_evaluation_callbacks(args, data.image_shape)
+    evaluation = make_evaluation_callbacks(args, data.image_shape, module)
     grid_inputs = None
     if args.sample_every > 0:
         grid_inputs = (grid_image_inputs(args, data)

@@ -8,7 +8,7 @@
   a folder of single images, `open_tfds_stream` a tensorflow-datasets dataset (`catalog`);
   `training_inputs(stream, ...)` feeds any of them to `fit()` (`streaming`, `translation`);
   `held_out_pairs` gives held-out (A, B) examples.
-- `mnist_edges` and `mnist_color` are offline image-to-image tasks (`digits`).
+- `mnist_edges`, `mnist_color` and `mnist_cogan` are offline two-domain digit tasks (`digits`).
 TensorFlow and tensorflow-datasets are imported only by the functions that use them.
 """
 

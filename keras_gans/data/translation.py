@@ -164,8 +164,9 @@ def open_stream(source, kind, *, split="train", data_dir=None, direction="AtoB",
     """Opens paired or unpaired data as an `ImageStream` of (A, B) examples.
 
     Args:
-        source: a folder (see the module docstring), "mnist_edges", "mnist_color", or a
-            tensorflow-datasets "cycle_gan/<config>" name.
+        source: a folder (see the module docstring), a built-in digit task ("mnist_edges",
+            "mnist_color", "mnist_cogan", ...), or a tensorflow-datasets "cycle_gan/<config>"
+            name.
         kind: "paired" or "unpaired".
         split: "train", "val" or "test".
         data_dir: MNIST IDX files for the digit tasks, or tensorflow-datasets data.

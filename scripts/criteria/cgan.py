@@ -8,7 +8,7 @@ import numpy as np
 
 import common
 
-TASK = dict(dataset="mnist", epochs=30, options=[])
+TASK = dict(dataset="mnist", epochs=100, options=[])
 PER_CLASS = 100
 
 
