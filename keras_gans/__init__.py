@@ -68,6 +68,8 @@ MODELS = {
     "the latent space and an encoder that recovers it, clustering images without labels.",
     "vaegan": "VAE-GAN (Larsen et al., 2016): a variational autoencoder whose reconstruction "
     "error is measured in a GAN discriminator's features, with equilibrium gating.",
+    "sgan": "SGAN (Odena, 2016): semi-supervised (N+1)-way discriminator trained on a few "
+    "labelled images, the rest unlabelled; `classify` predicts classes.",
 }
 
 

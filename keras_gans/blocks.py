@@ -2,11 +2,14 @@
 
 - `weight_initializer`, `batch_normalization`: the N(0, 0.02) weights and PyTorch-style batch
   normalization of the DCGAN family, pix2pix and CycleGAN.
+- `seeded_dropout`: dropout whose masks a resumed run continues on every backend.
 - `padded_convolution`: a convolution with PyTorch's explicit zero padding.
 - `patch_discriminator`: the layers of the NLayer PatchGAN (pix2pix, CycleGAN, and the
   translation models after them).
 - `resnet_block`: the reflect-padded residual block of CycleGAN's generator.
 """
+
+import random
 
 import keras
 from keras import layers
@@ -25,6 +28,17 @@ def batch_normalization():
     (Keras momentum 0.9), ε 1e-5."""
     return layers.BatchNormalization(
         momentum=0.9, epsilon=1e-5, gamma_initializer=keras.initializers.RandomNormal(1.0, 0.02))
+
+
+def seeded_dropout(rate):
+    """Dropout whose masks come from its own seed generator on every backend, so that they are
+    saved with the model and a resumed run continues them.
+
+    With `seed=None`, Keras' PyTorch backend draws dropout masks from torch's global generator
+    instead, which a resumed run seeds again. The seed is drawn from Python's `random`, which
+    `keras.utils.set_random_seed` (and the command line's `--seed`) sets.
+    """
+    return layers.Dropout(rate, seed=random.randint(1, 10**9))
 
 
 def instance_normalization():

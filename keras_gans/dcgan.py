@@ -27,7 +27,7 @@ from keras import layers
 
 from keras_gans import cli
 from keras_gans import gan
-from keras_gans.blocks import batch_normalization, weight_initializer  # noqa: F401
+from keras_gans.blocks import batch_normalization, seeded_dropout, weight_initializer  # noqa: F401
 
 
 def layer_normalization():
@@ -130,7 +130,8 @@ def discriminator_features(images, base_width=64, kernel_size=4, normalization="
     Args:
         images: a (batch, size, size, channels) tensor of a Functional graph.
         base_width, kernel_size, normalization: as in `build_discriminator`.
-        dropout: rate of a dropout layer after each block (AC-GAN's 0.25); 0 adds none.
+        dropout: rate of a dropout layer after each block (AC-GAN's and SGAN's 0.25); 0 adds
+            none. Its masks are seeded (`blocks.seeded_dropout`), so resumed runs continue them.
     """
     if normalization not in NORMALIZATIONS:
         raise ValueError(
@@ -147,7 +148,7 @@ def discriminator_features(images, base_width=64, kernel_size=4, normalization="
             x = batch_normalization()(x) if normalization == "batch" else layer_normalization()(x)
         x = layers.LeakyReLU(0.2)(x)
         if dropout:
-            x = layers.Dropout(dropout)(x)
+            x = seeded_dropout(dropout)(x)
     return layers.Flatten()(x)
 
 

@@ -399,3 +399,34 @@ def gaussian_negative_log_likelihood(predictions, targets):
     """½‖targets − predictions‖², summed over every non-batch axis and averaged over the batch:
     −log N(targets | predictions, I) without its constant (VAE-GAN's L_llike on features)."""
     return ops.mean(0.5 * _per_sample_sum(ops.square(_float(targets) - _float(predictions))))
+
+
+# ----------------------------------------------------------------------------------------------
+# Semi-supervised GAN (Odena, 2016; Salimans et al., 2016): an (N+1)-way discriminator whose
+# last logit is the class "fake"; every term from the logits (log-softmax, log-sum-exp). Its
+# labelled images use `categorical_crossentropy_from_logits`.
+# ----------------------------------------------------------------------------------------------
+def fake_class_crossentropy_from_logits(logits):
+    """−E log p_fake of an (N+1)-way classifier whose last logit is "fake": the cross-entropy
+    against class N, logsumexp(logits) − logits[N]."""
+    return -ops.mean(ops.log_softmax(_float(logits), axis=-1)[:, -1])
+
+
+def real_classes_crossentropy_from_logits(logits):
+    """−E log(1 − p_fake) of an (N+1)-way classifier whose last logit is "fake": the
+    log-probability of any real class, logsumexp(logits) − logsumexp(logits[:N]).
+
+    The SGAN discriminator's loss on unlabelled real images, and its generator's loss on fakes
+    (Salimans et al., 2016).
+    """
+    logits = _float(logits)
+    return ops.mean(ops.logsumexp(logits, axis=1) - ops.logsumexp(logits[:, :-1], axis=1))
+
+
+def feature_matching_loss(real_features, fake_features):
+    """Feature matching ‖E f(x) − E f(G(z))‖²: the squared distance between the batch means of
+    the discriminator's features on real and generated images (Salimans et al., 2016)."""
+    real_features = ops.reshape(_float(real_features), (ops.shape(real_features)[0], -1))
+    fake_features = ops.reshape(_float(fake_features), (ops.shape(fake_features)[0], -1))
+    difference = ops.mean(real_features, axis=0) - ops.mean(fake_features, axis=0)
+    return ops.sum(ops.square(difference))

@@ -841,3 +841,26 @@ def conditional_one_step(model, real_images, labels):
 def conditional_fakes(weights, latent, classes, num_classes, image_shape):
     """The images of a `conditional_generator` with `weights` for noise and integer classes."""
     return generated(weights, with_classes(latent, classes, num_classes), image_shape)
+
+
+# ------------------------------------------------------------------------------------------
+# An (N+1)-way discriminator: N class logits and "fake" (SGAN)
+# ------------------------------------------------------------------------------------------
+def multiclass_discriminator(image_shape, outputs, norm=0.5, bias=0.1, seed=0):
+    """D(x) = [flatten(x)·W + b, flatten(x)]: `outputs` logits of a linear map (each column of
+    W of norm `norm`) and the flattened image as D's features, named "discriminator";
+    `class_scores(weights, x)` computes its logits in NumPy."""
+    kernel = np.random.default_rng(seed).normal(size=(math.prod(image_shape), outputs))
+    kernel *= norm / np.linalg.norm(kernel, axis=0)
+    images = keras.Input(image_shape, name="images")
+    features = keras.layers.Flatten(name="features")(images)
+    logits = keras.layers.Dense(outputs, kernel_initializer=keras.initializers.Constant(kernel),
+                                bias_initializer=keras.initializers.Constant(bias),
+                                dtype="float32", name="logits")(features)
+    return keras.Model(images, [logits, features], name="discriminator")
+
+
+def class_scores(weights, images):
+    """The logits (batch, outputs) of a `multiclass_discriminator` from its [W, b]."""
+    kernel, bias = weights
+    return np.asarray(images, "float64").reshape(len(images), -1) @ kernel + bias

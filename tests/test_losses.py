@@ -364,3 +364,28 @@ def test_categorical_crossentropy_of_class_logits():
     # Large logits stay finite: −log softmax([1000, 0])₁ = 1000.
     assert value(losses.categorical_crossentropy_from_logits([[1000.0, 0.0]], [[0.0, 1.0]])) == (
         pytest.approx(1000.0, rel=1e-6))
+
+
+# Semi-supervised (N+1)-way losses: two real classes and "fake" last. The first sample's
+# logits give each class 1/3; the second's, exp = (2, 1, 1), give (1/2, 1/4, 1/4).
+SEMI_SUPERVISED_LOGITS = [[0.0, 0.0, 0.0], [math.log(2.0), 0.0, 0.0]]
+
+
+def test_fake_and_real_classes_crossentropies_from_logits():
+    # −log p_fake: −log(1/3), −log(1/4). −log(1 − p_fake): −log(2/3), −log(3/4).
+    assert value(losses.fake_class_crossentropy_from_logits(SEMI_SUPERVISED_LOGITS)) == (
+        pytest.approx(mean([math.log(3.0), math.log(4.0)]), rel=1e-6))
+    assert value(losses.real_classes_crossentropy_from_logits(SEMI_SUPERVISED_LOGITS)) == (
+        pytest.approx(mean([math.log(1.5), math.log(4.0 / 3.0)]), rel=1e-6))
+    # Computed with log-sum-exp: huge logits stay finite and exact.
+    huge = [[1000.0, 0.0, -1000.0]]
+    assert value(losses.real_classes_crossentropy_from_logits(huge)) == pytest.approx(0.0)
+    assert value(losses.fake_class_crossentropy_from_logits(huge)) == pytest.approx(2000.0)
+
+
+def test_feature_matching_loss():
+    # Batch means (2, 3) and (1, 1): ‖(1, 2)‖² = 5, for flat or spatial features.
+    real, fake = np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[0.0, 0.0], [2.0, 2.0]])
+    assert value(losses.feature_matching_loss(real, fake)) == pytest.approx(5.0)
+    assert value(losses.feature_matching_loss(real.reshape(2, 1, 1, 2),
+                                              fake.reshape(2, 1, 1, 2))) == pytest.approx(5.0)

@@ -60,6 +60,7 @@ from keras_gans.cli.parsing import (
     build_translate_parser,
     check_generates,
     check_translates,
+    feeds_labels,
     flag_names,
     given_flags,
     integer,
@@ -91,7 +92,8 @@ __all__ = [
     "add_decay_argument", "add_translation_data_arguments", "apply_smoke_settings",
     "build_or_load", "build_parser", "build_sample_parser", "build_translate_parser",
     "check_generates", "check_same_data", "check_translates", "data_shapes",
-    "describe_os_error", "flag_names", "given_flags", "held_out_examples", "integer",
+    "describe_os_error", "feeds_labels", "flag_names", "given_flags", "held_out_examples",
+    "integer",
     "linear_decay", "load_images", "load_training_data", "make_callbacks",
     "make_evaluation_callbacks", "module_parser", "nan_advice", "number",
     "open_translation_data", "parse_arguments", "resume_settings", "run", "sample", "train",
@@ -119,6 +121,10 @@ def run(model_name, argv=None):
       generates from noise (CoGAN), so it keeps `--latent-dim`, `sample`, grids from noise and
       `--eval-every` (against the held-out A images);
     - `compile_model(model, args, **options)`: compiles it with this run's settings;
+    - optionally `LABELS`: True for models that learn from (images, labels) batches, or
+      "semi-supervised" for models that keep a few labelled examples through an optional
+      `prepare_model(model, args, data)` hook (called with the training data before a new
+      model trains) and learn from batches of images alone; both get `--num-classes`;
     - optionally `model_callbacks(args)`: the model's own callbacks (such as BEGAN's learning
       rate halving); they run before the checkpoint at the end of every epoch.
 

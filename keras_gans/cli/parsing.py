@@ -232,8 +232,15 @@ def build_sample_parser(model_name):
 
 
 def uses_labels(module):
-    """Whether the model module learns from class labels (`LABELS = True`: CGAN, AC-GAN, ...)."""
+    """Whether the model module learns from class labels: `LABELS = True` (CGAN, AC-GAN, ...:
+    every batch comes with its labels) or `LABELS = "semi-supervised"` (SGAN: the module's
+    `prepare_model` hook keeps a few labelled examples, and batches hold images only)."""
     return bool(getattr(module, "LABELS", False))
+
+
+def feeds_labels(module):
+    """Whether `fit()` gets (images, labels) batches: only for `LABELS = True`."""
+    return getattr(module, "LABELS", False) is True
 
 
 def translates(module):

@@ -1,5 +1,6 @@
 """Training and sampling from the command line: the run folder, callbacks, the model, fit()."""
 
+import inspect
 import json
 import os
 import sys
@@ -15,7 +16,8 @@ from keras_gans import runs
 from keras_gans.cli.data import (check_labels, check_same_data, data_shapes,
                                  grid_image_inputs, held_out_examples, load_training_data,
                                  training_batches, translation_grid_inputs)
-from keras_gans.cli.parsing import UsageError, flag_names, translates, uses_labels
+from keras_gans.cli.parsing import (UsageError, feeds_labels, flag_names, translates,
+                                    uses_labels)
 
 
 def describe_os_error(error, checkpoints=None):
@@ -213,7 +215,9 @@ def train(model_name, args, module, given=None):
     """Trains the model of `module` as the parsed `args` say; returns 0 on success.
 
     Everything is checked first (the run folder, the data, the evaluation's needs, the model);
-    the folder is written only when training is about to start.
+    the folder is written only when training is about to start. A new model is handed to the
+    module's optional `prepare_model(model, args, data)` hook with the training data before
+    its first epoch (a resumed one already holds what the hook gave it).
     """
     folder = runs.RunFolder(args.out, model_name, resume=args.resume, overwrite=args.overwrite)
     resumable = saved = None
@@ -241,8 +245,10 @@ def train(model_name, args, module, given=None):
     keras.utils.set_random_seed(args.seed)
     with engine.distribution_scope(args.strategy):
         model, initial_epoch = build_or_load(module, args, data_shapes(data), resumable)
+        if resumable is None and hasattr(module, "prepare_model"):
+            module.prepare_model(model, args, data)
         inputs, fit_options = training_batches(data, args, initial_epoch,
-                                               model.real_batches_per_step, uses_labels(module))
+                                               model.real_batches_per_step, feeds_labels(module))
         callbacks = make_callbacks(args, folder, resumable and resumable[1], model_callbacks,
                                    evaluation, grid_inputs) + fit_options.pop("callbacks", [])
         folder.start()
@@ -274,7 +280,8 @@ def sample(model_name, args):
     options = {}
     if args.label is not None:
         num_classes = getattr(model, "num_classes", None)
-        if num_classes is None:
+        if num_classes is None or "labels" not in inspect.signature(
+                model.sample_inputs).parameters:
             raise UsageError(f"{type(model).__name__} does not draw samples of a class: leave "
                              "out --label.")
         if args.label >= num_classes:

@@ -391,3 +391,34 @@ def batches(data, batch_size, *, shuffle=True, seed=0, labels=False, start_epoch
     epochs = tf.data.Dataset.range(start_epoch, HUGE_EPOCH_COUNT)
     dataset = epochs.flat_map(one_epoch).map(gather, num_parallel_calls=tf.data.AUTOTUNE)
     return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+def balanced_subset(labels, count, seed=0):
+    """The indices (sorted) of `count` examples spread evenly over the classes of `labels`.
+
+    Every class present gets `count // classes` examples, and `count % classes` classes drawn
+    at random get one more; the examples of each class are drawn at random without
+    replacement. The choice depends only on `seed`. Semi-supervised models keep the labels of
+    these examples only (e.g. 100 labelled digits, 10 per class).
+
+    Raises:
+        DataError: when `count` gives a class no example, or a class has too few examples.
+    """
+    labels = np.asarray(labels).reshape(-1)
+    classes, sizes = np.unique(labels, return_counts=True)
+    if count < len(classes):
+        raise DataError(f"{count} labelled examples leave some of the {len(classes)} classes "
+                        f"without one: keep at least {len(classes)}.")
+    rng = np.random.default_rng(seed)
+    per_class = np.full(len(classes), count // len(classes))
+    per_class[rng.choice(len(classes), count % len(classes), replace=False)] += 1
+    short = [(name, size, wanted) for name, size, wanted in zip(classes, sizes, per_class)
+             if size < wanted]
+    if short:
+        name, size, wanted = short[0]
+        raise DataError(f"Class {name} has {size} examples, fewer than the {wanted} that "
+                        f"{count} labelled examples spread over {len(classes)} classes need: "
+                        "keep fewer labelled examples, or use more data.")
+    chosen = [rng.choice(np.flatnonzero(labels == name), wanted, replace=False)
+              for name, wanted in zip(classes, per_class)]
+    return np.sort(np.concatenate(chosen)).astype(np.int64)

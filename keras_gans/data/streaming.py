@@ -404,3 +404,19 @@ def training_inputs(stream, batch_size, *, seed=0, initial_epoch=0, steps_per_ep
     dataset = tensorflow_batches(stream, batch_size, seed=seed,
                                  start_batch=initial_epoch * steps, labels=labels)
     return dataset, dict(steps_per_epoch=steps, shuffle=False)
+
+
+def examples_at(data, indices):
+    """The images and labels at `indices` of an in-memory `ImageData` or a single-image
+    `ImageStream` (decoded and resized, not augmented): `(images, labels)`, labels None for
+    unlabelled data."""
+    indices = np.asarray(indices, np.int64)
+    labels = None if data.labels is None else np.asarray(data.labels)[indices]
+    if isinstance(data, ImageStream):
+        if data.kind != "single":
+            raise DataError(f"The dataset {data.name} holds image pairs, not single images: "
+                            "use a dataset of single images.")
+        images = np.stack([_resize(data.domain_a.read(int(index)), data.image_size)
+                           for index in indices])
+        return images, labels
+    return data.images[indices], labels
