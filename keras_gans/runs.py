@@ -35,8 +35,8 @@ RUN_ENTRIES = [re.compile(pattern) for pattern in (
 # Settings that may differ between the segments of a resumed run: how long it trains, what it
 # measures and writes on the way, and where and how it runs. Every other setting is the run's.
 CHANGEABLE_ON_RESUME = ("epochs", "sample_every", "eval_every", "eval_count", "eval_features",
-                        "inception_weights", "verbose", "data_dir", "strategy", "jit_compile",
-                        "out", "resume", "overwrite")
+                        "inception_weights", "verbose", "data_dir", "strategy", "connect_timeout",
+                        "jit_compile", "out", "resume", "overwrite")
 
 
 class RunFolderError(ValueError):

@@ -228,3 +228,46 @@ def test_two_domain_models_refuse_single_image_datasets_naming_their_tasks():
         data.open_stream("mnist", "unpaired")
     with pytest.raises(data.DataError, match="pick mnist_edges, or a folder of paired"):
         data.open_stream("shapes", "paired")
+
+
+def _numbered_images(count=24):
+    """Images whose pixels hold their own index, to see which rows a batch holds."""
+    images = np.repeat(np.arange(count, dtype="float32"), 4).reshape(count, 2, 2, 1) / count
+    return data.ImageData(images, np.arange(count) % 10, "array")
+
+
+def _rows(batches):
+    """The image indices in a list of batches of `_numbered_images`."""
+    return [np.rint(np.asarray(batch)[:, 0, 0, 0] * 24).astype(int).tolist() for batch in batches]
+
+
+@pytest.mark.parametrize("unit, step", [(8, 8), (8, 16)], ids=["one_batch", "two_critic_batches"])
+def test_worker_shards_split_every_global_batch_without_repeats(unit, step):
+    stream = data.stream_from_images(_numbered_images())
+    whole = _rows(streaming.StreamSequence(stream, step, seed=3).batch_at(position)
+                  for position in range(3))
+    parts = [_rows(streaming.StreamSequence(stream, step, seed=3,
+                                            shard=data.WorkerShard(index, 2, unit))
+                   .batch_at(position) for position in range(3)) for index in range(2)]
+    half = unit // 2
+    for position, rows in enumerate(whole):
+        blocks = [rows[first:first + unit] for first in range(0, step, unit)]
+        assert parts[0][position] == sum((block[:half] for block in blocks), [])
+        assert parts[1][position] == sum((block[half:] for block in blocks), [])
+    if HAS_TENSORFLOW:
+        for make in (lambda shard: streaming.tensorflow_batches(stream, step, seed=3,
+                                                                shard=shard),
+                     lambda shard: data.batches(_numbered_images(), step, seed=3, shard=shard)):
+            whole = _rows(make(None).take(3))
+            for index in range(2):
+                part = _rows(make(data.WorkerShard(index, 2, unit)).take(3))
+                for rows, own in zip(whole, part, strict=True):
+                    blocks = [rows[first:first + unit] for first in range(0, step, unit)]
+                    assert own == sum((block[index * half:(index + 1) * half]
+                                       for block in blocks), [])
+
+
+def test_a_batch_that_does_not_split_over_the_workers_is_one_sentence():
+    with pytest.raises(data.DataError, match="--batch-size 8 cannot be split evenly over 3 "
+                                             "workers: pass a multiple of 3"):
+        data.WorkerShard(0, 3, 8)

@@ -88,3 +88,14 @@ def test_trainer_hooks_the_engine_overrides():
         assert hasattr(JAXTrainer, "jax_state_sync")
         # The trainer's state is (trainable, non-trainable, optimizer, metrics variables).
         assert "metrics_variables" in inspect.getsource(JAXTrainer.train_step)
+
+
+def test_tensorflow_trainer_builds_distributed_models_in_maybe_symbolic_build():
+    """The engine replaces this step for multi-worker strategies (keras-team/keras#20585)."""
+    if keras.backend.backend() != "tensorflow":
+        return
+    from keras.src.backend.tensorflow.trainer import TensorFlowTrainer
+
+    parameters = inspect.signature(TensorFlowTrainer._maybe_symbolic_build).parameters
+    assert list(parameters) == ["self", "iterator", "data_batch"]
+    assert "_distribute_strategy" in inspect.getsource(TensorFlowTrainer._maybe_symbolic_build)

@@ -135,7 +135,8 @@ def held_out_examples(args, module, count):
         return gan_data.HeldOut(*stream.examples(count), *labels)
 
 
-def training_batches(data, args, initial_epoch, real_batches_per_step=1, labels=False):
+def training_batches(data, args, initial_epoch, real_batches_per_step=1, labels=False,
+                     shard=None):
     """What `fit()` takes: `(inputs, fit_options)`; fit_options may hold "callbacks".
 
     Each step gets `real_batches_per_step` batches of `--batch-size` (n_critic for WGAN-style
@@ -144,21 +145,26 @@ def training_batches(data, args, initial_epoch, real_batches_per_step=1, labels=
     uninterrupted run would (also when `--steps-per-epoch` is not one pass). Streams (paired,
     unpaired, image folders) and, without TensorFlow, in-memory images go through
     `data.training_inputs` (tf.data, or a PyDataset); in-memory images with TensorFlow
-    through `data.batches`. With `labels`, batches are (images, int64 labels).
+    through `data.batches`. With `labels`, batches are (images, int64 labels). With
+    `shard = (index, count)` (a multi-worker run), each batch is this worker's part of the
+    global batch (`data.WorkerShard`).
     """
     step_batch_size = args.batch_size * real_batches_per_step
+    if shard is not None:
+        shard = gan_data.WorkerShard(*shard, unit=args.batch_size)
     if isinstance(data, gan_data.ImageData) and not gan_data.tensorflow_available():
         data = gan_data.stream_from_images(data)
     if isinstance(data, gan_data.ImageStream):
         return gan_data.training_inputs(data, step_batch_size, seed=args.seed,
                                         initial_epoch=initial_epoch,
-                                        steps_per_epoch=args.steps_per_epoch, labels=labels)
+                                        steps_per_epoch=args.steps_per_epoch, labels=labels,
+                                        shard=shard)
     batches_per_pass = gan_data.steps_per_epoch(data, step_batch_size)
     steps = args.steps_per_epoch or batches_per_pass
     first_pass, offset = divmod(initial_epoch * steps, batches_per_pass)
     batches = gan_data.batches(
         data, step_batch_size, shuffle=True, seed=args.seed, start_epoch=first_pass,
-        labels=labels)
+        labels=labels, shard=shard)
     return batches.skip(offset), dict(steps_per_epoch=steps, shuffle=False)
 
 

@@ -156,7 +156,11 @@ def build_parser(model_name, defaults, add_arguments=None, data_kind=None, label
     training.add_argument("--mixed-precision", action="store_true",
                           help="compute in bfloat16 with float32 weights")
     training.add_argument("--strategy", choices=engine.STRATEGIES, default="auto",
-                          help="data-parallel training over devices")
+                          help="data-parallel training over devices (multiworker: over the "
+                          "processes that TF_CONFIG or KERAS_DISTRIBUTION_* describe; auto "
+                          "picks it when they are set)")
+    training.add_argument("--connect-timeout", type=number(above=0), default=120,
+                          help="seconds a worker of a multi-worker run waits for the others")
     training.add_argument("--jit-compile", choices=("auto", "true", "false"), default="auto",
                           help="compile the training step with XLA")
 

@@ -1,9 +1,12 @@
 """Training and sampling from the command line: the run folder, callbacks, the model, fit()."""
 
+import contextlib
 import inspect
 import json
 import os
+import shutil
 import sys
+import tempfile
 import time
 
 import keras
@@ -207,6 +210,16 @@ def model_from_flags(model_class, args, **values):
     return model_class(**arguments)
 
 
+@contextlib.contextmanager
+def _removed_unless(keep, path):
+    """A context after which `path` is deleted, unless `keep`."""
+    try:
+        yield
+    finally:
+        if not keep:
+            shutil.rmtree(path, ignore_errors=True)
+
+
 def build_or_load(module, args, shapes, resumable):
     """The model to train: the checkpoint's when resuming, else a new compiled one, built for
     the data's `shapes` (see `data_shapes`)."""
@@ -234,7 +247,17 @@ def train(model_name, args, module, given=None):
     module's optional `prepare_model(model, args, data)` hook with the training data before
     its first epoch (a resumed one already holds what the hook gave it).
     """
-    folder = runs.RunFolder(args.out, model_name, resume=args.resume, overwrite=args.overwrite)
+    try:
+        chief, shard = engine.is_chief(args.strategy), engine.worker_shard(args.strategy)
+    except engine.ClusterError as error:
+        raise UsageError(str(error)) from None
+    # The other workers of a multi-worker run leave --out to the chief (when resuming, they
+    # read the run's settings and checkpoint from it). They run the same callbacks, whose
+    # reads of distributed variables every worker must join, into a folder of their own that
+    # is deleted at the end.
+    if chief or args.resume:
+        folder = runs.RunFolder(args.out, model_name, resume=args.resume,
+                                overwrite=args.overwrite)
     resumable = saved = None
     if args.resume:
         resumable, saved = resume_settings(model_name, args, folder, given or {})
@@ -249,6 +272,13 @@ def train(model_name, args, module, given=None):
         raise UsageError(f"--eval-every compares samples from noise with real images, which "
                          f"{model_name} does not draw: leave it out, and measure a saved model "
                          "with scripts/results.py evaluate.")
+    if shard is not None:
+        gan_data.WorkerShard(*shard, unit=args.batch_size)  # the batch must split evenly
+    run_folder = args.out
+    scratch = os.path.join(tempfile.gettempdir(), f"keras_gans_worker_{os.getpid()}")
+    if not chief:
+        args.out = os.path.join(scratch, "run")
+        folder = runs.RunFolder(args.out, model_name)
     evaluation = make_evaluation_callbacks(args, data.image_shape, module)
     grid_inputs = None
     if args.sample_every > 0:
@@ -258,27 +288,39 @@ def train(model_name, args, module, given=None):
     model_callbacks = module.model_callbacks(args) if hasattr(module, "model_callbacks") else []
     engine.set_mixed_precision(args.mixed_precision)
     keras.utils.set_random_seed(args.seed)
-    with engine.distribution_scope(args.strategy):
+    try:
+        scope = engine.distribution_scope(args.strategy, args.connect_timeout)
+    except engine.ClusterError as error:
+        raise UsageError(str(error)) from None
+    with scope, _removed_unless(chief, scratch):
         model, initial_epoch = build_or_load(module, args, data_shapes(data), resumable)
         if resumable is None and hasattr(module, "prepare_model"):
             module.prepare_model(model, args, data)
         inputs, fit_options = training_batches(data, args, initial_epoch,
-                                               model.real_batches_per_step, feeds_labels(module))
+                                               model.real_batches_per_step, feeds_labels(module),
+                                               shard)
+        if shard is not None:
+            inputs = engine.distribute_worker_batches(
+                inputs, args.batch_size * model.real_batches_per_step)
         callbacks = make_callbacks(args, folder, resumable and resumable[1], model_callbacks,
                                    evaluation, grid_inputs) + fit_options.pop("callbacks", [])
         folder.start()
         try:
             write_config(args, model_name, data, initial_epoch)
             model.fit(inputs, epochs=args.epochs, initial_epoch=initial_epoch,
-                      callbacks=callbacks, verbose=args.verbose, **fit_options)
+                      callbacks=callbacks, verbose=args.verbose if chief else 0, **fit_options)
         except BaseException as error:
             note = folder.abandon()
-            if note:
+            if note and chief:
                 print(f"note: {note}", file=sys.stderr)
             if isinstance(error, OSError):
                 raise gan_callbacks.TrainingError(
                     describe_os_error(error, folder.checkpoints)) from None
             raise
+    if not chief:
+        print(f"Finished {model_name} as worker {shard[0]}: the chief wrote the run into "
+              f"{run_folder}")
+        return 0
     print(f"Finished {model_name}: samples, checkpoints and metrics are in {args.out}")
     return 0
 

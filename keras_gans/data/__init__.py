@@ -35,6 +35,7 @@ from keras_gans.data.sources import (
     make_shapes,
     read_idx,
     steps_per_epoch,
+    WorkerShard,
 )
 from keras_gans.data.streaming import (
     ImageSet,
@@ -67,5 +68,5 @@ __all__ = [
     "stream_from_images", "tensorflow_available",
     "tensorflow_batches", "training_inputs", "DIRECTIONS", "HeldOut", "default_load_size",
     "held_out_pairs", "is_image_folder", "open_folder_stream", "open_stream",
-    "is_tfds_name", "open_tfds_stream",
+    "is_tfds_name", "open_tfds_stream", "WorkerShard",
 ]

@@ -19,6 +19,7 @@ on (seed, epoch), so a run resumed at `start_epoch` sees exactly the batches an 
 run would. TensorFlow and tensorflow-datasets are imported only by the functions that use them.
 """
 
+import dataclasses
 import gzip
 import os
 import pathlib
@@ -353,14 +354,59 @@ def steps_per_epoch(data, batch_size):
     return len(data) // batch_size
 
 
+@dataclasses.dataclass(frozen=True)
+class WorkerShard:
+    """A worker's part of every global batch in a multi-worker run.
+
+    Of each `unit` consecutive rows of a batch (one player's batch, `--batch-size`; a step of
+    an n-critic model reads n of them), worker `index` of `count` reads block `index` of
+    `count` equal blocks. The workers' blocks together are the global batch, no row is read
+    twice, and each of the n updates of a step sees, over all workers, the rows one process
+    gives it.
+
+    Raises:
+        DataError: when `unit` cannot be split evenly over the workers.
+    """
+
+    index: int
+    count: int
+    unit: int
+
+    def __post_init__(self):
+        if self.unit % self.count:
+            raise DataError(f"--batch-size {self.unit} cannot be split evenly over "
+                            f"{self.count} workers: pass a multiple of {self.count} (the batch "
+                            "size is global).")
+
+    @property
+    def size(self):
+        """Rows of each unit that this worker reads."""
+        return self.unit // self.count
+
+    @property
+    def start(self):
+        """The first of them, within its unit."""
+        return self.index * self.size
+
+    def rows(self, batch_size):
+        """The positions this worker reads in a global batch of `batch_size` rows."""
+        return np.concatenate([np.arange(first + self.start, first + self.start + self.size)
+                               for first in range(0, batch_size, self.unit)])
+
+    def batch_size(self, batch_size):
+        """The rows of a global batch of `batch_size` that this worker reads."""
+        return batch_size // self.count
+
+
 def batches(data, batch_size, *, shuffle=True, seed=0, labels=False, start_epoch=0,
-            drop_remainder=True):
+            drop_remainder=True, shard=None):
     """An endless `tf.data.Dataset` of batches of `data`, reproducible epoch by epoch.
 
     Epoch `e` visits the images in a permutation drawn by a stateless random op seeded with
     (seed, e), so a dataset started at `start_epoch` yields exactly the batches that an
     uninterrupted run yields from that epoch on. Elements are float32 images (B, H, W, C), or
-    (images, int64 labels) when `labels` is true.
+    (images, int64 labels) when `labels` is true. With a `WorkerShard`, each element is
+    that worker's part of the global batch of `batch_size`.
     """
     import tensorflow as tf
 
@@ -381,7 +427,11 @@ def batches(data, batch_size, *, shuffle=True, seed=0, labels=False, start_epoch
             noise = tf.random.stateless_uniform([count], seed=tf.stack([seed_tensor, epoch]))
             order = tf.argsort(noise, stable=True)
         indices = tf.data.Dataset.from_tensor_slices(order)
-        return indices.batch(batch_size, drop_remainder=drop_remainder)
+        global_batches = indices.batch(batch_size, drop_remainder=drop_remainder)
+        if shard is None:
+            return global_batches
+        own_rows = tf.constant(shard.rows(batch_size))
+        return global_batches.map(lambda rows: tf.gather(rows, own_rows))
 
     def gather(indices):
         if targets is None:

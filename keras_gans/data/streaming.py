@@ -244,13 +244,16 @@ class StreamSequence(keras.utils.PyDataset):
         initial_epoch: the `fit()` epoch the sequence starts at (a resumed run's epoch).
         labels: yield (images, labels) batches of single images.
         workers: threads decoding batches in parallel.
+        shard: a `WorkerShard` in a multi-worker run: each batch is this worker's part of the
+            global batch of `batch_size`, and only its images are read.
     """
 
     def __init__(self, stream, batch_size, *, seed=0, steps_per_epoch=None, initial_epoch=0,
-                 labels=False, workers=2, **kwargs):
+                 labels=False, workers=2, shard=None, **kwargs):
         super().__init__(workers=workers, **kwargs)
         check_labelled(stream, labels)
         self.stream, self.batch_size, self.seed = stream, batch_size, seed
+        self.rows = np.arange(batch_size) if shard is None else shard.rows(batch_size)
         self.labels = labels
         self.batches_per_pass = batches_per_epoch(stream, batch_size)
         self.steps = steps_per_epoch or self.batches_per_pass
@@ -269,7 +272,7 @@ class StreamSequence(keras.utils.PyDataset):
     def batch_at(self, position):
         """The batch at `position` of the endless sequence of passes over the data."""
         data_pass, offset = divmod(position, self.batches_per_pass)
-        rows = range(offset * self.batch_size, (offset + 1) * self.batch_size)
+        rows = offset * self.batch_size + self.rows
         return read_batch(self.stream, self._plan(data_pass), rows, self.labels)
 
     def __getitem__(self, index):
@@ -347,13 +350,16 @@ def _tensorflow_example(stream, labels=False):
     return example
 
 
-def tensorflow_batches(stream, batch_size, *, seed=0, start_batch=0, labels=False):
+def tensorflow_batches(stream, batch_size, *, seed=0, start_batch=0, labels=False,
+                       shard=None):
     """An endless `tf.data.Dataset` of batches of `stream`, from batch `start_batch` on.
 
     Batch `k` is batch `k % n` of pass `k // n` (n full batches per pass), so a pipeline
     started at `start_batch` yields what an uninterrupted one yields from there. Files are
     decoded, resized, cropped and flipped in parallel; elements are float32 NHWC images in
-    [-1, 1], (images, int64 labels) with `labels`, or (A, B) tuples of images.
+    [-1, 1], (images, int64 labels) with `labels`, or (A, B) tuples of images. With a
+    `WorkerShard`, each batch is that worker's part of the global batch of `batch_size`, and
+    the worker reads only its own files.
     """
     import tensorflow as tf
 
@@ -373,9 +379,16 @@ def tensorflow_batches(stream, batch_size, *, seed=0, start_batch=0, labels=Fals
 
     rows = tf.data.Dataset.range(first_pass, HUGE_EPOCH_COUNT).flat_map(plan_rows)
     rows = rows.skip(offset * batch_size)
+    if shard is not None:
+        def in_shard(position, row):
+            return tf.logical_and(position % shard.unit >= shard.start,
+                                  position % shard.unit < shard.start + shard.size)
+
+        rows = rows.enumerate().filter(in_shard).map(lambda position, row: row)
     examples = rows.map(_tensorflow_example(stream, labels), num_parallel_calls=tf.data.AUTOTUNE,
                         deterministic=True)
-    return examples.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+    size = batch_size if shard is None else shard.batch_size(batch_size)
+    return examples.batch(size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
 
 
 def tensorflow_available():
@@ -388,9 +401,10 @@ def tensorflow_available():
 
 
 def training_inputs(stream, batch_size, *, seed=0, initial_epoch=0, steps_per_epoch=None,
-                    labels=False):
+                    labels=False, shard=None):
     """What `fit()` takes for `stream`: `(inputs, fit_options)`; with `labels`, batches of
-    single images come as (images, int64 labels).
+    single images come as (images, int64 labels); with a `WorkerShard`, this worker's part of
+    each global batch.
 
     A `tf.data` pipeline when TensorFlow is installed, else a `StreamSequence` (then
     `fit_options["callbacks"]` holds its epoch tracker, to add to fit's callbacks). Either way,
@@ -399,10 +413,10 @@ def training_inputs(stream, batch_size, *, seed=0, initial_epoch=0, steps_per_ep
     steps = steps_per_epoch or batches_per_epoch(stream, batch_size)
     if not tensorflow_available():
         sequence = StreamSequence(stream, batch_size, seed=seed, steps_per_epoch=steps,
-                                  initial_epoch=initial_epoch, labels=labels)
+                                  initial_epoch=initial_epoch, labels=labels, shard=shard)
         return sequence, {"callbacks": [sequence.tracker()]}
     dataset = tensorflow_batches(stream, batch_size, seed=seed,
-                                 start_batch=initial_epoch * steps, labels=labels)
+                                 start_batch=initial_epoch * steps, labels=labels, shard=shard)
     return dataset, dict(steps_per_epoch=steps, shuffle=False)
 
 

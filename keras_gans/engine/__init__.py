@@ -21,7 +21,9 @@ This package is the only place in the library with backend-specific code:
 - `gan`: the `GAN` base class;
 - `optimizer_group`: `OptimizerGroup`, the player optimizers as one optimizer for `fit()`;
 - `replicas`: replica counts, replica-scaled losses, global-batch noise and statistics;
-- `backend`: the active backend, distribution strategies, `inference`, precision policies.
+- `backend`: the active backend, distribution strategies, `inference`, precision policies;
+- `workers`: multi-worker runs (the cluster from the environment, the chief, per-worker
+  batches, TensorFlow's and JAX's set-up).
 """
 
 import importlib
@@ -47,12 +49,19 @@ _LAZY = {
     "replica_noise": "replicas",
     "replica_sum_value": "replicas",
     "sync_training_state": "replicas",
+    "ClusterError": "workers",
+    "cluster_from_environment": "workers",
+    "distribute_worker_batches": "workers",
+    "is_chief": "workers",
+    "worker_shard": "workers",
 }
 
 __all__ = [
     "BACKEND", "STRATEGIES", "GAN", "OptimizerGroup", "backend", "distribution_scope",
     "global_batch", "inference", "list_physical_devices", "replica_count", "replica_mean",
     "replica_noise", "replica_sum_value", "set_mixed_precision", "sync_training_state",
+    "ClusterError", "cluster_from_environment", "distribute_worker_batches", "is_chief",
+    "worker_shard",
 ]
 
 

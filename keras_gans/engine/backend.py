@@ -34,33 +34,39 @@ def list_physical_devices():
 STRATEGIES = ("auto", "none", "mirrored", "multiworker", "tpu")
 
 
-def distribution_scope(strategy="auto"):
+def distribution_scope(strategy="auto", connect_timeout=None):
     """A context in which to build and compile a model for data-parallel training.
 
     Args:
         strategy: "none" (one device), "mirrored" (all local devices: `tf.distribute`
             on TensorFlow, `keras.distribution.DataParallel` on JAX), "multiworker"
-            (TensorFlow, from `TF_CONFIG`), "tpu" (TensorFlow), or "auto" (mirrored when
-            more than one accelerator is visible, else none).
+            (several processes: `TF_CONFIG` on TensorFlow, `jax.distributed` on JAX; see
+            `engine.workers`), "tpu" (TensorFlow), or "auto" (multiworker when the
+            environment describes several workers, else mirrored when more than one
+            accelerator is visible, else none).
+        connect_timeout: seconds a worker waits for the others (multiworker).
 
     Returns:
         A context manager.
     """
+    from keras_gans.engine import workers
+
     if strategy not in STRATEGIES:
         raise ValueError(
             f"Unknown strategy {strategy!r}: choose one of {', '.join(STRATEGIES)}."
         )
     if strategy == "auto":
-        strategy = "mirrored" if _accelerator_count() > 1 else "none"
+        strategy = ("multiworker" if workers.current_cluster("auto") is not None
+                    else "mirrored" if _accelerator_count() > 1 else "none")
     if strategy == "none":
         return contextlib.nullcontext()
+    if strategy == "multiworker":
+        return workers.multiworker_scope(connect_timeout or workers.DEFAULT_CONNECT_TIMEOUT)
     if BACKEND == "tensorflow":
         import tensorflow as tf
 
         if strategy == "mirrored":
             return tf.distribute.MirroredStrategy().scope()
-        if strategy == "multiworker":
-            return tf.distribute.MultiWorkerMirroredStrategy().scope()
         resolver = tf.distribute.cluster_resolver.TPUClusterResolver()
         tf.config.experimental_connect_to_cluster(resolver)
         tf.tpu.experimental.initialize_tpu_system(resolver)
@@ -69,7 +75,8 @@ def distribution_scope(strategy="auto"):
         return _jax_data_parallel()
     raise ValueError(
         f"--strategy {strategy} is not available on the {BACKEND} backend: use "
-        "KERAS_BACKEND=tensorflow (mirrored, multiworker, tpu) or KERAS_BACKEND=jax (mirrored)."
+        "KERAS_BACKEND=tensorflow (mirrored, multiworker, tpu) or KERAS_BACKEND=jax (mirrored, "
+        "multiworker)."
     )
 
 

@@ -7,6 +7,7 @@ from keras import ops
 from keras.src.backend.common.stateless_scope import StatelessScope
 from keras.src.backend.common.stateless_scope import get_stateless_scope
 
+from keras_gans.engine import workers
 from keras_gans.engine.backend import BACKEND
 from keras_gans.engine.optimizer_group import OptimizerGroup
 from keras_gans.engine.replicas import replica_count, replica_noise
@@ -469,7 +470,22 @@ class GAN(keras.Model):
             """TensorFlow and PyTorch: runs `gan_step` on the batch."""
             logs = self.gan_step(_unpack(data))
             self.optimizer.count_step()
-            return logs
+            return workers.reducible_logs(logs) if BACKEND == "tensorflow" else logs
+
+    if BACKEND == "tensorflow":
+
+        def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+            """Keras builds a distributed model on a batch reduced over the replicas, which
+            fails across workers (keras-team/keras#20585); there it builds on this worker's
+            own first batch instead."""
+            strategy = self._distribute_strategy
+            if (iterator is not None and strategy is not None
+                    and workers.is_multiworker_strategy(strategy)):
+                for _, _, batches in iterator:
+                    data_batch = workers.local_batch(strategy, next(batches))
+                    break
+                iterator = None
+            return super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
 
     def fit(self, x=None, *args, **kwargs):
         """`keras.Model.fit`; `shuffle` defaults to False for data that Keras cannot shuffle.
