@@ -36,7 +36,7 @@ import numpy as np
 from keras import layers, ops
 
 from keras_gans import callbacks as gan_callbacks
-from keras_gans import cli, engine, gan, losses
+from keras_gans import autoencoding, cli, engine, gan, losses
 
 SCHEDULES = ("two_phase", "joint")
 POSTERIORS = ("deterministic", "gaussian")
@@ -181,7 +181,7 @@ def check_networks(encoder, decoder, discriminator, image_shape, latent_dim, pos
 # The model
 # ------------------------------------------------------------------------------------------
 @keras.saving.register_keras_serializable(package="keras_gans")
-class AAE(engine.GAN):
+class AAE(autoencoding.Autoencoding, engine.GAN):
     """The adversarial autoencoder: an autoencoder whose codes follow a prior p(z).
 
     Train it with `fit()` on images in [-1, 1] (labels, if given, are ignored).
@@ -284,23 +284,6 @@ class AAE(engine.GAN):
     def call(self, codes, training=False):
         """Decodes a batch of codes into images (codes from `sample_inputs`: samples)."""
         return self.decoder(codes, training=training)
-
-    @engine.inference
-    def encode(self, images):
-        """The codes of images (N, H, W, C) in [-1, 1]: the encoder's output, or for the
-        Gaussian posterior its mean μ."""
-        codes = self.encoder(images, training=False)
-        return codes if self.posterior == "deterministic" else codes[0]
-
-    @engine.inference
-    def decode(self, codes):
-        """The images (N, H, W, C) in [-1, 1] of a batch of codes (N, latent_dim)."""
-        return self.decoder(codes, training=False)
-
-    @engine.inference
-    def reconstruct(self, images):
-        """decode(encode(images)): the autoencoder's reconstructions."""
-        return self.decode(self.encode(images))
 
     @engine.inference
     def generate(self, count):
@@ -423,16 +406,8 @@ def add_arguments(group):
 
 
 def build_model(args, image_shape):
-    """The AAE the command line asks for."""
-    return AAE(
-        latent_dim=args.latent_dim,
-        image_shape=image_shape,
-        schedule=args.schedule,
-        posterior=args.posterior,
-        prior=args.prior,
-        adversarial_weight=args.adversarial_weight,
-        seed=args.seed,
-    )
+    """The AAE the command line asks for: each constructor argument from its flag."""
+    return cli.model_from_flags(AAE, args, image_shape=image_shape)
 
 
 def compile_model(model, args, **options):

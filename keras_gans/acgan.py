@@ -92,7 +92,7 @@ def build_discriminator(image_shape=(32, 32, 1), num_classes=10, base_width=64, 
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
-class ACGAN(conditioning.ClassConditional, engine.GAN):
+class ACGAN(conditioning.ConditionalGANStep, engine.GAN):
     """AC-GAN: a conditional generator and a discriminator that also classifies.
 
     Args:
@@ -139,38 +139,23 @@ class ACGAN(conditioning.ClassConditional, engine.GAN):
     # Adam 2e-4, β = (0.5, 0.999) for both players, the defaults of GAN's `compile`.
     compile = gan.GAN.compile
 
-    def gan_step(self, data):
-        real_images, real_classes = self.real_data(data)
-        batch_size = ops.shape(real_images)[0]
+    def discriminator_loss(self, real_images, real_classes, fake_images, fake_classes):
+        """D's loss: the source of real images and of fakes (L_S), and the class of both
+        (L_C), each fake labelled with the class it was drawn for."""
+        real_source, real_class_logits = self.discriminator(real_images, training=True)
+        fake_source, fake_class_logits = self.discriminator(fake_images, training=True)
+        class_loss = 0.5 * (
+            losses.categorical_crossentropy_from_logits(real_class_logits, real_classes)
+            + losses.categorical_crossentropy_from_logits(fake_class_logits, fake_classes))
+        source_loss = losses.discriminator_loss(real_source, fake_source)
+        return source_loss + class_loss, {"d_class_loss": class_loss}
 
-        # Train the discriminator: the source of real images and of fakes (L_S), and the class
-        # of both (L_C), each fake labelled with the class it was drawn for.
-        def discriminator_loss():
-            fake_images, fake_classes = self.fakes(batch_size)
-            fake_images = ops.stop_gradient(fake_images)
-            real_source, real_class_logits = self.discriminator(real_images, training=True)
-            fake_source, fake_class_logits = self.discriminator(fake_images, training=True)
-            class_loss = 0.5 * (
-                losses.categorical_crossentropy_from_logits(real_class_logits, real_classes)
-                + losses.categorical_crossentropy_from_logits(fake_class_logits, fake_classes))
-            return losses.discriminator_loss(real_source, fake_source) + class_loss, class_loss
-
-        d_loss, d_class_loss = self.minimize(
-            discriminator_loss, self.discriminator.trainable_variables, self.d_optimizer)
-
-        # Train the generator: fresh fakes of fresh classes that the updated discriminator
-        # should take for real (−L_S) and for their class (L_C).
-        def generator_loss():
-            fake_images, fake_classes = self.fakes(batch_size)
-            fake_source, fake_class_logits = self.discriminator(fake_images, training=True)
-            class_loss = losses.categorical_crossentropy_from_logits(fake_class_logits,
-                                                                     fake_classes)
-            return losses.generator_loss_nonsaturating(fake_source) + class_loss, class_loss
-
-        g_loss, g_class_loss = self.minimize(
-            generator_loss, self.generator.trainable_variables, self.g_optimizer)
-        return self.track(d_loss=d_loss, g_loss=g_loss, d_class_loss=d_class_loss,
-                          g_class_loss=g_class_loss)
+    def generator_loss(self, fake_images, fake_classes):
+        """G's loss: its fakes should pass for real (−L_S) and for their class (L_C)."""
+        fake_source, fake_class_logits = self.discriminator(fake_images, training=True)
+        class_loss = losses.categorical_crossentropy_from_logits(fake_class_logits, fake_classes)
+        return (losses.generator_loss_nonsaturating(fake_source) + class_loss,
+                {"g_class_loss": class_loss})
 
     @engine.inference
     def classify(self, images):

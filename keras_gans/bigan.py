@@ -46,7 +46,7 @@ from keras import layers
 from keras import ops
 
 from keras_gans import callbacks as gan_callbacks
-from keras_gans import cli, engine, gan, losses
+from keras_gans import autoencoding, cli, engine, gan, losses
 
 ENCODERS = ("deterministic", "stochastic")
 
@@ -129,7 +129,7 @@ def build_discriminator(image_shape=(28, 28, 1), latent_dim=50, widths=(1024, 10
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
-class BiGAN(engine.GAN):
+class BiGAN(autoencoding.Autoencoding, engine.GAN):
     """BiGAN / ALI: a generator, an encoder and a discriminator of (image, latent) pairs.
 
     Train it with `fit()` on images in [-1, 1]; labels, if given, are ignored.
@@ -196,26 +196,14 @@ class BiGAN(engine.GAN):
         """Decodes a batch of latent vectors into images (G)."""
         return self.generator(latent, training=training)
 
+    def decoder_network(self):
+        """G, which decodes BiGAN's codes into images."""
+        return self.generator
+
     @engine.inference
     def generate(self, count):
         """Draws `count` images G(z), z ~ U[−1, 1]."""
         return self.generator(self.prior((count, self.latent_dim)), training=False)
-
-    @engine.inference
-    def encode(self, images):
-        """The codes E(x) of images in [-1, 1] (the mean μ(x) for a stochastic encoder)."""
-        codes = self.encoder(images, training=False)
-        return codes[0] if self.encoder_kind == "stochastic" else codes
-
-    @engine.inference
-    def decode(self, codes):
-        """The images G(z) of latent codes."""
-        return self.generator(codes, training=False)
-
-    @engine.inference
-    def reconstruct(self, images):
-        """G(E(x)): the images the generator makes from their codes."""
-        return self.decode(self.encode(images))
 
     def sample_inputs(self, count, seed=0):
         """Fixed latent vectors z ~ U[−1, 1] (NumPy): the same seed gives the same grid."""

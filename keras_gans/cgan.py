@@ -21,7 +21,6 @@ import math
 
 import keras
 from keras import layers
-from keras import ops
 
 from keras_gans import cli
 from keras_gans import conditioning
@@ -102,7 +101,7 @@ def build_conv_discriminator(image_shape=(28, 28, 1), num_classes=10):
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
-class CGAN(conditioning.ClassConditional, engine.GAN):
+class CGAN(conditioning.ConditionalGANStep, engine.GAN):
     """A conditional GAN: both players see the class, so G learns p(x | y).
 
     Args:
@@ -142,42 +141,20 @@ class CGAN(conditioning.ClassConditional, engine.GAN):
         self.discriminator = discriminator or build[1](self.image_shape, num_classes)
         self.finish_init()
 
-    def compile(self, g_optimizer=None, d_optimizer=None, **kwargs):
-        """Adam 2e-4, β = (0.5, 0.999) for both players."""
-        g_optimizer = g_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5, name="g_adam")
-        d_optimizer = d_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5, name="d_adam")
-        self.compile_players(
-            {
-                "d_optimizer": (d_optimizer, self.discriminator.trainable_variables),
-                "g_optimizer": (g_optimizer, self.generator.trainable_variables),
-            },
-            **kwargs,
-        )
+    # Adam 2e-4, β = (0.5, 0.999) for both players, the defaults of GAN's `compile`.
+    compile = gan.GAN.compile
 
-    def gan_step(self, data):
-        real_images, real_classes = self.real_data(data)
-        batch_size = ops.shape(real_images)[0]
+    def discriminator_loss(self, real_images, real_classes, fake_images, fake_classes):
+        """D's loss: real (image, its class) pairs against fakes with the class they were
+        drawn for."""
+        real_logits = self.discriminator([real_images, real_classes], training=True)
+        fake_logits = self.discriminator([fake_images, fake_classes], training=True)
+        return losses.discriminator_loss(real_logits, fake_logits), {}
 
-        # D: real (image, its class) pairs against fakes with the class they were drawn for.
-        def discriminator_loss():
-            fake_images, fake_classes = self.fakes(batch_size)
-            fake_images = ops.stop_gradient(fake_images)
-            real_logits = self.discriminator([real_images, real_classes], training=True)
-            fake_logits = self.discriminator([fake_images, fake_classes], training=True)
-            return losses.discriminator_loss(real_logits, fake_logits)
-
-        d_loss = self.minimize(
-            discriminator_loss, self.discriminator.trainable_variables, self.d_optimizer)
-
-        # G: fresh fakes of fresh classes, judged by the updated D given the same classes.
-        def generator_loss():
-            fake_images, fake_classes = self.fakes(batch_size)
-            fake_logits = self.discriminator([fake_images, fake_classes], training=True)
-            return losses.generator_loss_nonsaturating(fake_logits)
-
-        g_loss = self.minimize(generator_loss, self.generator.trainable_variables,
-                               self.g_optimizer)
-        return self.track(d_loss=d_loss, g_loss=g_loss)
+    def generator_loss(self, fake_images, fake_classes):
+        """G's loss: its fakes judged by D given the classes they were drawn for."""
+        fake_logits = self.discriminator([fake_images, fake_classes], training=True)
+        return losses.generator_loss_nonsaturating(fake_logits), {}
 
     def get_config(self):
         config = super().get_config()
@@ -209,13 +186,7 @@ def build_model(args, image_shape):
                 image_shape=image_shape, arch=args.arch, seed=args.seed)
 
 
-def compile_model(model, args, **options):
-    """Compiles with the command line's learning rates (Adam, β = (0.5, 0.999))."""
-    model.compile(
-        g_optimizer=keras.optimizers.Adam(args.g_lr, beta_1=0.5, name="g_adam"),
-        d_optimizer=keras.optimizers.Adam(args.d_lr, beta_1=0.5, name="d_adam"),
-        **options,
-    )
+compile_model = gan.compile_model
 
 
 def main(argv=None):

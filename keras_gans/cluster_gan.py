@@ -425,21 +425,8 @@ def add_arguments(group):
 
 
 def build_model(args, image_shape):
-    """The ClusterGAN the command line asks for."""
-    return ClusterGAN(
-        latent_dim=args.latent_dim,
-        clusters=args.clusters,
-        image_shape=image_shape,
-        noise_stddev=args.noise_stddev,
-        n_critic=args.n_critic,
-        gp_weight=args.gp_weight,
-        noise_weight=args.noise_weight,
-        cluster_weight=args.cluster_weight,
-        weight_decay=args.weight_decay,
-        filters=args.filters,
-        hidden_units=args.hidden_units,
-        seed=args.seed,
-    )
+    """The ClusterGAN the command line asks for: each constructor argument from its flag."""
+    return cli.model_from_flags(ClusterGAN, args, image_shape=image_shape)
 
 
 def compile_model(model, args, **options):

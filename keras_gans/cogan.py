@@ -341,15 +341,10 @@ def add_arguments(group):
 
 
 def build_model(args, image_shape, second_image_shape=None):
-    """The CoGAN the command line asks for, for the data's two image shapes."""
-    return CoGAN(
-        latent_dim=args.latent_dim,
-        image_shape=image_shape,
-        second_image_shape=second_image_shape,
-        filters=args.filters,
-        discriminator_filters=args.discriminator_filters,
-        seed=args.seed,
-    )
+    """The CoGAN the command line asks for, for the data's two image shapes: each other
+    constructor argument from its flag."""
+    return cli.model_from_flags(CoGAN, args, image_shape=image_shape,
+                                second_image_shape=second_image_shape)
 
 
 compile_model = gan.compile_model

@@ -113,3 +113,30 @@ class ClassConditional:
         images = self((latent, labels), training=False)
         rows = np.array_equal(labels, class_rows(len(labels), self.num_classes))
         return images, grid_columns(len(labels), self.num_classes) if rows else None
+
+
+class ConditionalGANStep(ClassConditional):
+    """The training step CGAN and AC-GAN share: one discriminator update on real
+    (image, class) pairs against fakes of drawn classes, then one generator update on fresh
+    fakes of fresh classes, judged by the updated discriminator.
+
+    The model defines the two players' objectives:
+    `discriminator_loss(real_images, real_classes, fake_images, fake_classes)` and
+    `generator_loss(fake_images, fake_classes)`, classes one-hot, each returning the loss and a
+    dict of further values to log (empty when there are none).
+    """
+
+    def gan_step(self, data):
+        real_images, real_classes = self.real_data(data)
+        batch_size = ops.shape(real_images)[0]
+
+        def discriminator_objective():
+            fake_images, fake_classes = self.fakes(batch_size)
+            return self.discriminator_loss(real_images, real_classes,
+                                           ops.stop_gradient(fake_images), fake_classes)
+
+        d_loss, d_logs = self.minimize(discriminator_objective,
+                                       self.discriminator.trainable_variables, self.d_optimizer)
+        g_loss, g_logs = self.minimize(lambda: self.generator_loss(*self.fakes(batch_size)),
+                                       self.generator.trainable_variables, self.g_optimizer)
+        return self.track(d_loss=d_loss, g_loss=g_loss, **d_logs, **g_logs)

@@ -255,14 +255,7 @@ class InfoGAN(engine.GAN):
         """Adam with β₁ = 0.5: 1e-3 for the generator, 2e-4 for D and Q (the authors' MNIST
         run); D's optimizer updates the shared trunk and both heads."""
         g_optimizer = g_optimizer or keras.optimizers.Adam(1e-3, beta_1=0.5, name="g_adam")
-        d_optimizer = d_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5, name="d_adam")
-        self.compile_players(
-            {
-                "d_optimizer": (d_optimizer, self.discriminator.trainable_variables),
-                "g_optimizer": (g_optimizer, self.generator.trainable_variables),
-            },
-            **kwargs,
-        )
+        gan.GAN.compile(self, g_optimizer, d_optimizer, **kwargs)
 
     # Latent codes -----------------------------------------------------------------------
     def sample_codes(self, count):
@@ -477,15 +470,8 @@ def add_arguments(group):
 
 
 def build_model(args, image_shape):
-    """The InfoGAN the command line asks for."""
-    return InfoGAN(
-        latent_dim=args.latent_dim,
-        categories=args.categories,
-        continuous_codes=args.continuous_codes,
-        image_shape=image_shape,
-        info_weight=args.info_weight,
-        seed=args.seed,
-    )
+    """The InfoGAN the command line asks for: each constructor argument from its flag."""
+    return cli.model_from_flags(InfoGAN, args, image_shape=image_shape)
 
 
 def main(argv=None):

@@ -71,6 +71,7 @@ from keras import layers
 from keras import ops
 
 from keras_gans import callbacks as gan_callbacks
+from keras_gans import autoencoding
 from keras_gans import cli
 from keras_gans import engine
 from keras_gans import losses
@@ -275,7 +276,7 @@ def check_networks(encoder, decoder, discriminator, latent_dim, image_shape):
 # The model
 # ------------------------------------------------------------------------------------------
 @keras.saving.register_keras_serializable(package="keras_gans")
-class VAEGAN(engine.GAN):
+class VAEGAN(autoencoding.Autoencoding, engine.GAN):
     """VAE-GAN: an encoder, a decoder and a discriminator whose features measure similarity.
 
     Train it with `fit()` on images in [-1, 1]. Each step makes one encoder update, then one
@@ -358,22 +359,6 @@ class VAEGAN(engine.GAN):
     def call(self, codes, training=False):
         """Decodes a batch of codes (prior samples z ~ N(0, I) give new images)."""
         return self.decoder(codes, training=training)
-
-    @engine.inference
-    def encode(self, images):
-        """The means μ of q(z|x) for a batch of images (N, H, W, C) in [-1, 1]."""
-        mean, _ = self.encoder(images, training=False)
-        return mean
-
-    @engine.inference
-    def decode(self, codes):
-        """Images decoded from a batch of codes (N, latent_dim)."""
-        return self.decoder(codes, training=False)
-
-    @engine.inference
-    def reconstruct(self, images):
-        """Dec(μ(x)): the reconstructions of a batch of images."""
-        return self.decode(self.encode(images))
 
     @engine.inference
     def generate(self, count):
@@ -517,16 +502,8 @@ def add_arguments(group):
 
 
 def build_model(args, image_shape):
-    """The VAE-GAN the command line asks for."""
-    return VAEGAN(
-        latent_dim=args.latent_dim,
-        image_shape=image_shape,
-        width_divisor=args.width_divisor,
-        likelihood_weight=args.likelihood_weight,
-        equilibrium=args.equilibrium,
-        margin=args.margin,
-        seed=args.seed,
-    )
+    """The VAE-GAN the command line asks for: each constructor argument from its flag."""
+    return cli.model_from_flags(VAEGAN, args, image_shape=image_shape)
 
 
 def compile_model(model, args, **options):

@@ -488,21 +488,6 @@ def encoded(weights, images):
     return heads[0] if len(heads) == 1 else tuple(heads)
 
 
-def numerical_gradient(function, weights, step=1e-6):
-    """Central differences of the scalar `function(weights)` for a list of float64 arrays."""
-    gradients = []
-    for index, array in enumerate(weights):
-        gradient = np.zeros_like(array)
-        for position in np.ndindex(array.shape):
-            shifted = [w.copy() for w in weights]
-            shifted[index][position] += step
-            above = function(shifted)
-            shifted[index][position] -= 2 * step
-            gradient[position] = (above - function(shifted)) / (2 * step)
-        gradients.append(gradient)
-    return gradients
-
-
 def assert_joint_step_matches_numpy(model, real_images, discriminator_loss, generator_loss,
                                     draws, latents, codes, rtol=1e-4):
     """A step of D on (x, E(x)) against (G(z), z), then of G and E together, as NumPy says.
@@ -547,7 +532,7 @@ def assert_joint_step_matches_numpy(model, real_images, discriminator_loss, gene
     np.testing.assert_allclose(step.logs["d_loss"], expected_d, rtol=rtol, atol=1e-6)
     np.testing.assert_allclose(step.logs["g_loss"], g_loss_of(encoder_before), rtol=rtol,
                                atol=1e-6)
-    gradients = numerical_gradient(g_loss_of, encoder_before)
+    gradients = numerical_gradients(g_loss_of, encoder_before)
     assert max(np.abs(step.learning_rate * g).max() for g in gradients) > 1e-4, \
         "the generator loss must move the encoder"
     for before, gradient, after in zip(encoder_before, gradients, encoder_after, strict=True):
@@ -725,7 +710,7 @@ class PlayerWeightsStep:
         the gradient is taken by central differences, so any term missing from the model's
         loss, added to it, or cut off from this network's gradient fails the check.
         """
-        gradient = finite_difference_gradient(loss, self.before[network])
+        gradient = numerical_gradients(loss, self.before[network])
         for before, after, slope in zip(self.before[network], self.after[network], gradient):
             assert np.abs(slope).max() > 0, f"a weight of the {network} has no gradient"
             # Float32 weights: their difference carries rounding of their own size.
@@ -735,32 +720,6 @@ class PlayerWeightsStep:
                                        atol=atol)
 
 
-def finite_difference_gradient(loss, weights, step=1e-6):
-    """∂loss/∂weights by central differences, in float64.
-
-    Args:
-        loss: maps a list of arrays shaped like `weights` to a scalar.
-        weights: the point, a list of arrays.
-    """
-    point = [np.asarray(weight, "float64").copy() for weight in weights]
-    gradient = []
-    for weight in point:
-        slope = np.zeros_like(weight)
-        for index in np.ndindex(weight.shape):
-            original = weight[index]
-            weight[index] = original + step
-            above = loss(point)
-            weight[index] = original - step
-            below = loss(point)
-            weight[index] = original
-            slope[index] = (above - below) / (2 * step)
-        gradient.append(slope)
-    return gradient
-
-
-# ------------------------------------------------------------------------------------------
-# Discriminators with a class head (AC-GAN), and SGD updates checked by central differences
-# ------------------------------------------------------------------------------------------
 def two_head_discriminator(image_shape, num_classes, norm=0.5, bias=0.1, scale=0.3, seed=0):
     """D(x) = [w·flatten(x) + b, V·flatten(x) + c]: the source score of a
     `linear_discriminator` and linear class logits, named "discriminator";

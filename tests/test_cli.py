@@ -186,3 +186,23 @@ def test_load_model_reads_a_checkpoint_in_a_fresh_process(tmp_path):
                             env=environment, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().endswith("GAN (16, 16, 1)")
+
+
+class _FlagModel:
+    """Stands in for a model class: records its constructor arguments."""
+
+    def __init__(self, latent_dim=10, image_shape=(8, 8, 1), filters=4, *, seed=None,
+                 generator=None, **kwargs):
+        self.arguments = dict(latent_dim=latent_dim, image_shape=image_shape, filters=filters,
+                              seed=seed, generator=generator, extra=kwargs)
+
+
+def test_model_from_flags_passes_each_constructor_argument_from_its_flag():
+    import argparse
+
+    from keras_gans import cli
+
+    args = argparse.Namespace(latent_dim=3, filters=7, seed=5, epochs=2, image_size=32)
+    model = cli.model_from_flags(_FlagModel, args, image_shape=(4, 4, 1), filters=9)
+    assert model.arguments == dict(latent_dim=3, image_shape=(4, 4, 1), filters=9, seed=5,
+                                   generator=None, extra={})

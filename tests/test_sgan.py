@@ -162,7 +162,7 @@ def test_step_matches_numpy_and_moves_the_right_way(generator_loss):
     for name, term in terms.items():
         np.testing.assert_allclose(step.logs[name], term(d_before), rtol=1e-4, err_msg=name)
         # Each term pulls on D by itself...
-        gradients = step_checks.numeric_gradient(term, d_before)
+        gradients = step_checks.numerical_gradients(term, d_before)
         assert step.learning_rate * np.abs(gradients[0]).max() > 1e-3, name
 
     def discriminator_loss(d):
@@ -171,7 +171,7 @@ def test_step_matches_numpy_and_moves_the_right_way(generator_loss):
     np.testing.assert_allclose(step.logs["d_loss"], discriminator_loss(d_before), rtol=1e-4)
     # ... and the SGD step moves D by exactly their sum's gradient.
     step_checks.assert_sgd_update(d_before, d_after,
-                                  step_checks.numeric_gradient(discriminator_loss, d_before))
+                                  step_checks.numerical_gradients(discriminator_loss, d_before))
 
     # D's step: the true class of labelled images rises, unlabelled images look less fake,
     # fakes more fake.
@@ -195,7 +195,7 @@ def test_step_matches_numpy_and_moves_the_right_way(generator_loss):
 
     np.testing.assert_allclose(step.logs["g_loss"], generator_loss_of(g_before), rtol=1e-4)
     step_checks.assert_sgd_update(g_before, g_after,
-                                  step_checks.numeric_gradient(generator_loss_of, g_before))
+                                  step_checks.numerical_gradients(generator_loss_of, g_before))
     assert generator_loss_of(g_after) < generator_loss_of(g_before)
     if generator_loss == "nonsaturating":  # fresh fakes look less fake to D
         fresh, fresh_after = (step_checks.generated(g, g_latent, shape)

@@ -303,7 +303,7 @@ def test_step_matches_numpy_and_every_term_reaches_its_network():
     # The decoder's check sees L_llike: without it, the gradient would differ by far more than
     # the check's tolerance.
     without_likelihood = NumpyVAEGAN(step, real, likelihood_weight=0.0)
-    gradients = [step_checks.finite_difference_gradient(loss, step.before["decoder"])
+    gradients = [step_checks.numerical_gradients(loss, step.before["decoder"])
                  for loss in (numpy_step.decoder_loss, without_likelihood.decoder_loss)]
     assert max(np.abs(a - b).max() / np.abs(a).max() for a, b in zip(*gradients)) > 0.05
 

@@ -192,6 +192,21 @@ def write_config(args, model_name, data, initial_epoch):
         json.dump(config, file, indent=2)
 
 
+def model_from_flags(model_class, args, **values):
+    """A `model_class` built with every constructor argument that has a flag of the same name
+    in `args` (`--latent-dim` → `latent_dim`) or a value in `values`; the others keep their
+    defaults. Values given here win over flags."""
+    parameters = inspect.signature(model_class.__init__).parameters
+    arguments = {
+        name: values[name] if name in values else getattr(args, name)
+        for name, parameter in parameters.items()
+        if name != "self"
+        and parameter.kind in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY)
+        and (name in values or hasattr(args, name))
+    }
+    return model_class(**arguments)
+
+
 def build_or_load(module, args, shapes, resumable):
     """The model to train: the checkpoint's when resuming, else a new compiled one, built for
     the data's `shapes` (see `data_shapes`)."""
