@@ -63,6 +63,10 @@ TRANSLATION_TASKS = {
 }
 T_THRESHOLD = 0.9
 
+# Models with a PyTorch-GAN peer in scripts/peers/pytorch_gan.py.
+PEERS = ("began",)
+PEER_SCRIPT = os.path.join(ROOT, "scripts", "peers", "pytorch_gan.py")
+
 
 def criteria_models():
     """The conditional and representation models with a criteria module (scripts/criteria/)."""
@@ -113,6 +117,13 @@ def parse_arguments(argv=None):
     again = commands.add_parser("evaluate", help="evaluate the finished run of `train` again")
     again.add_argument("model", choices=all_models())
     again.add_argument("--data-dir", default=MNIST_DIR)
+    peer = commands.add_parser(
+        "peer", help="train PyTorch-GAN's version of a model and score it beside the model's row")
+    peer.add_argument("model", choices=sorted(PEERS))
+    peer.add_argument("--steps", type=int, default=None,
+                      help="default: the generator steps of the model's own row")
+    peer.add_argument("--data-dir", default=MNIST_DIR)
+    peer.add_argument("--seed", type=int, default=0)
     commands.add_parser("render", help="rewrite docs/RESULTS.md from docs/results/*.json")
     return parser.parse_args(argv)
 
@@ -188,6 +199,52 @@ def train(args):
         return code
     os.environ["KERAS_BACKEND"] = args.backend  # keras is first imported below
     return evaluate_any(args.model, args.data_dir)
+
+
+def peer(args):
+    """Trains the PyTorch-GAN peer of `args.model` on the model's task data for as many steps
+    as the model's row (or `--steps`), scores 2,000 of its samples as a row is scored, and
+    writes the peer row beside the model's."""
+    import tempfile
+
+    import numpy as np
+
+    from keras_gans import callbacks, data, evaluate, metrics
+
+    task = task_of(args.model)
+    steps = args.steps or read_json(args.model)["generator_steps"]
+    digits = data.load(task["dataset"], data_dir=args.data_dir, split="train")
+    with tempfile.TemporaryDirectory() as folder:
+        images, samples = os.path.join(folder, "digits.npy"), os.path.join(folder, "samples.npy")
+        np.save(images, digits.images)
+        command = [sys.executable, PEER_SCRIPT, args.model, "--images", images, "--steps",
+                   str(steps), "--seed", str(args.seed), "--samples", samples,
+                   "--count", str(SAMPLES)]
+        started = time.perf_counter()
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        seconds = time.perf_counter() - started
+        if result.returncode:
+            print(result.stdout[-3000:] + result.stderr[-3000:], file=sys.stderr)
+            return result.returncode
+        generated = np.load(samples)
+    log = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    extractor, reference = held_out_reference(args.data_dir)
+    row = evaluate.compare(extractor, reference, metrics.image_batches(generated, 250))
+    row = with_criteria(row, TASKS[args.model]["confident_threshold"])
+    grid = os.path.join(IMAGES_DIR, f"peer_{args.model}_{task['dataset']}.png")
+    callbacks.save_image_grid(generated[:64], grid)
+    row.update(
+        model=args.model, kind="peer", peer="PyTorch-GAN", backend=f"torch {log[-1]['torch']}",
+        dataset=task["dataset"], training_images=len(digits), batch_size=64,
+        generator_steps=steps, wall_seconds=round(seconds, 1), machine=machine(),
+        date=time.strftime("%Y-%m-%d"), last_logs=log[-1]["last"],
+        grid=os.path.relpath(grid, os.path.dirname(RESULTS_PAGE)),
+        command=f"python scripts/results.py peer {args.model} --steps {steps}",
+    )
+    write_json(f"peer_{args.model}", row)
+    print(json.dumps(row, indent=2))
+    render()
+    return 0
 
 
 def evaluate_any(model_name, data_dir):
@@ -437,19 +494,26 @@ def quality_table():
         if name == "references":
             continue
         row = read_json(name)
-        if row.get("kind") in ("translation", "criteria"):
+        if row.get("kind") in ("translation", "criteria", "peer"):
             continue
-        met = sum(row["criteria"].values())
-        failed = [key for key, value in row["criteria"].items() if not value]
-        lines.append(
-            f"| **{row['model']}** | {row['backend']} | {row['dataset']}, "
-            f"{row['training_images']:,} | {row['epochs']} ({row['generator_steps']:,}) | "
+        lines.append(quality_row(row, f"**{row['model']}**", f"{row['epochs']} "))
+        if os.path.exists(os.path.join(RESULTS_DIR, f"peer_{name}.json")):
+            peer_row = read_json(f"peer_{name}")
+            lines.append(quality_row(peer_row, f"↳ {peer_row['peer']}'s {name} (peer)", ""))
+    return "\n".join(lines)
+
+
+def quality_row(row, label, epochs):
+    """One line of the quality table."""
+    met = sum(row["criteria"].values())
+    failed = [key for key, value in row["criteria"].items() if not value]
+    return (f"| {label} | {row['backend']} | {row['dataset']}, "
+            f"{row['training_images']:,} | {epochs}({row['generator_steps']:,}) | "
             f"{row['wall_seconds'] / 60:.1f} min | {row['fcd']:.2f} | "
             f"{kid(row)} | {row['confident_fraction']:.1%} | {shares(row)} | "
             f"{met}/{len(row['criteria'])}"
             + (f" (not: {', '.join(failed)})" if failed else "")
             + f" | [grid]({row['grid']}) |")
-    return "\n".join(lines)
 
 
 def commands_list():
@@ -631,6 +695,8 @@ def main(argv=None):
         return train(args)
     if args.command == "evaluate":
         return evaluate_any(args.model, args.data_dir)
+    if args.command == "peer":
+        return peer(args)
     return render()
 
 

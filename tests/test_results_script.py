@@ -74,3 +74,24 @@ def test_criteria_rows_get_their_own_table(tmp_path, load_script, monkeypatch):
                         "95.0% | 1/2 (not: above_baseline) | [grid](images/demo.png) |")
     assert "demo" not in results.quality_table()
     assert "demo" not in results.translation_table()
+
+
+def test_a_peer_row_follows_its_models_row(tmp_path, load_script, monkeypatch):
+    results = load_script("results")
+    scores = {"fcd": 215.0, "kid": 0.2, "kid_se": 0.01, "confident_fraction": 0.1,
+              "smallest_class_share": 0.0, "largest_class_share": 1.0,
+              "criteria": {"fcd_below_baseline": True, "every_class_5_to_15_percent": False},
+              "dataset": "mnist32", "training_images": 8000, "generator_steps": 2500}
+    own = dict(scores, model="began", backend="tensorflow", epochs=20, wall_seconds=600.0,
+               grid="images/began.png")
+    peer = dict(scores, fcd=35.4, model="began", kind="peer", peer="PyTorch-GAN",
+                backend="torch 2.13.0", wall_seconds=300.0, grid="images/peer_began.png")
+    (tmp_path / "began.json").write_text(json.dumps(own))
+    (tmp_path / "peer_began.json").write_text(json.dumps(peer))
+    monkeypatch.setattr(results, "RESULTS_DIR", str(tmp_path))
+    rows = results.quality_table().splitlines()[2:]
+    assert rows[0].startswith("| **began** | tensorflow | mnist32, 8,000 | 20 (2,500) | 10.0 min"
+                              " | 215.00 |")
+    assert rows[1].startswith("| ↳ PyTorch-GAN's began (peer) | torch 2.13.0 | mnist32, 8,000 |"
+                              " (2,500) | 5.0 min | 35.40 |")
+    assert len(rows) == 2
