@@ -212,6 +212,8 @@ class AAE(autoencoding.Autoencoding, engine.GAN):
 
     loss_names = ("reconstruction_loss", "d_loss", "g_loss")
     network_arguments = ("encoder", "decoder", "discriminator")
+    config_arguments = ("latent_dim", "image_shape", "schedule",
+                        "posterior", "prior", "adversarial_weight")
 
     def __init__(self, latent_dim=10, image_shape=(28, 28, 1), schedule="two_phase",
                  posterior="deterministic", prior="normal", adversarial_weight=0.001,
@@ -360,18 +362,6 @@ class AAE(autoencoding.Autoencoding, engine.GAN):
             autoencoder_loss, self.autoencoder_variables(), self.g_optimizer)
         return self.track(reconstruction_loss=reconstruction_loss, d_loss=d_loss, g_loss=g_loss)
 
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            latent_dim=self.latent_dim,
-            image_shape=list(self.image_shape),
-            schedule=self.schedule,
-            posterior=self.posterior,
-            prior=self.prior,
-            adversarial_weight=self.adversarial_weight,
-        )
-        return config
-
 
 def adam(name, learning_rate=2e-4):
     """Adam with β = (0.5, 0.999), the optimizer of every phase."""
@@ -405,9 +395,7 @@ def add_arguments(group):
                        help="weight of the adversarial term in the joint schedule's loss")
 
 
-def build_model(args, image_shape):
-    """The AAE the command line asks for: each constructor argument from its flag."""
-    return cli.model_from_flags(AAE, args, image_shape=image_shape)
+build_model = cli.flag_builder(AAE)
 
 
 def compile_model(model, args, **options):

@@ -96,9 +96,9 @@ class ACGAN(conditioning.ConditionalGANStep, engine.GAN):
     """AC-GAN: a conditional generator and a discriminator that also classifies.
 
     Args:
-        latent_dim: size of the noise vector z ~ N(0, I).
-        num_classes: number of classes; labels lie in [0, num_classes).
-        image_shape: (size, size, channels) of the images.
+        latent_dim: the length of z, each entry drawn from N(0, 1).
+        num_classes: how many classes the labels name, 0 to num_classes − 1.
+        image_shape: the square images' (size, size, channels).
         base_width: width of the DCGAN networks (64).
         dropout: the discriminator's dropout rate after each block (0.25).
         generator: optional prebuilt generator ([latent, one-hot classes] → images).

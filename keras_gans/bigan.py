@@ -57,16 +57,9 @@ GRID_INPUTS = "images"
 def build_generator(latent_dim=50, image_shape=(28, 28, 1), widths=(512, 512)):
     """BiGAN's generator G: z → [fc → LeakyReLU(0.2) → BN] × widths → fc → tanh → image.
 
-    The B-MLP generator of `keras_gans.gan` with the widths of Keras-GAN's BiGAN (Donahue et
-    al., 2016, §4: G maps the latent z to an image).
-
-    Args:
-        latent_dim: size of the latent z.
-        image_shape: (height, width, channels) of the generated images.
-        widths: hidden layer widths.
-
-    Returns:
-        A functional `keras.Model` named "generator".
+    `keras_gans.gan.build_generator` (the B-MLP generator, with the same arguments) at the
+    widths of Keras-GAN's BiGAN (Donahue et al., 2016, §4: G maps the latent z to an image);
+    a functional `keras.Model` named "generator".
     """
     return gan.build_generator(latent_dim, image_shape, widths)
 

@@ -248,6 +248,8 @@ class ClusterGAN(conditioning.ClassConditional, wgan_gp.WassersteinGAN):
     loss_names = ("d_loss", "g_loss", "wasserstein_estimate", "gradient_penalty", "noise_loss",
                   "cluster_loss")
     network_arguments = ("generator", "discriminator", "encoder")
+    config_arguments = ("clusters", "noise_stddev", "gp_weight", "noise_weight", "cluster_weight",
+                        "weight_decay", "filters", "hidden_units")
 
     def __init__(self, latent_dim=30, clusters=10, image_shape=(28, 28, 1), noise_stddev=0.1,
                  n_critic=5, gp_weight=10.0, noise_weight=10.0, cluster_weight=10.0,
@@ -365,20 +367,6 @@ class ClusterGAN(conditioning.ClassConditional, wgan_gp.WassersteinGAN):
         cluster_logits = self.encoder(images, training=False)[1]
         return ops.cast(ops.argmax(cluster_logits, axis=-1), "int32")
 
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            clusters=self.clusters,
-            noise_stddev=self.noise_stddev,
-            gp_weight=self.gp_weight,
-            noise_weight=self.noise_weight,
-            cluster_weight=self.cluster_weight,
-            weight_decay=self.weight_decay,
-            filters=self.filters,
-            hidden_units=self.hidden_units,
-        )
-        return config
-
 
 def check_settings(**settings):
     """Raises ValueError, naming the fix, for settings ClusterGAN cannot train with."""
@@ -410,12 +398,9 @@ def add_arguments(group):
     group.add_argument("--noise-stddev", type=cli.number(above=0), default=0.1,
                        help="standard deviation of the continuous latent z_n")
     wgan_gp.add_n_critic_argument(group, 5)
-    group.add_argument("--gp-weight", type=cli.number(at_least=0), default=10.0,
-                       help="λ, the weight of the gradient penalty")
-    group.add_argument("--noise-weight", type=cli.number(at_least=0), default=10.0,
-                       help="β_n, the weight of the z_n reconstruction term")
-    group.add_argument("--cluster-weight", type=cli.number(at_least=0), default=10.0,
-                       help="β_c, the weight of the z_c cross-entropy term")
+    cli.add_weight_argument(group, "--gp-weight", 10.0, "λ, the weight of the gradient penalty")
+    cli.add_weight_argument(group, "--noise-weight", 10.0, "β_n, the weight of the z_n reconstruction term")
+    cli.add_weight_argument(group, "--cluster-weight", 10.0, "β_c, the weight of the z_c cross-entropy term")
     group.add_argument("--weight-decay", type=cli.number(at_least=0), default=2.5e-5,
                        help="L2 weight decay on the generator's and the encoder's kernels")
     group.add_argument("--filters", type=cli.integer(at_least=1), default=64,
@@ -424,9 +409,7 @@ def add_arguments(group):
                        help="units of the networks' hidden fc layers (the paper's 1024)")
 
 
-def build_model(args, image_shape):
-    """The ClusterGAN the command line asks for: each constructor argument from its flag."""
-    return cli.model_from_flags(ClusterGAN, args, image_shape=image_shape)
+build_model = cli.flag_builder(ClusterGAN)
 
 
 def compile_model(model, args, **options):

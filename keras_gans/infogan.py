@@ -226,6 +226,8 @@ class InfoGAN(engine.GAN):
 
     loss_names = ("d_loss", "g_loss", "info_loss")
     network_arguments = ("generator", "discriminator")
+    config_arguments = ("latent_dim", "categories", "continuous_codes", "image_shape",
+                        "info_weight")
 
     def __init__(self, latent_dim=62, categories=10, continuous_codes=2, image_shape=(28, 28, 1),
                  info_weight=1.0, generator=None, discriminator=None, seed=None, **kwargs):
@@ -438,17 +440,6 @@ class InfoGAN(engine.GAN):
         shown = min(len(inputs) // columns, self.categories) * columns
         return self.generator(inputs[:shown], training=False), columns
 
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            latent_dim=self.latent_dim,
-            categories=self.categories,
-            continuous_codes=self.continuous_codes,
-            image_shape=list(self.image_shape),
-            info_weight=self.info_weight,
-        )
-        return config
-
 
 # ------------------------------------------------------------------------------------------
 # Command line: python -m keras_gans.infogan
@@ -457,6 +448,7 @@ class InfoGAN(engine.GAN):
 DEFAULTS = dict(dataset="mnist", batch_size=128, epochs=80, latent_dim=62, g_lr=1e-3,
                 d_lr=2e-4)
 compile_model = gan.compile_model
+build_model = cli.flag_builder(InfoGAN)
 
 
 def add_arguments(group):
@@ -465,13 +457,8 @@ def add_arguments(group):
                        help="values of the categorical code")
     group.add_argument("--continuous-codes", type=cli.integer(at_least=1), default=2,
                        help="number of continuous codes, each ~ U[-1, 1]")
-    group.add_argument("--info-weight", type=cli.number(at_least=0), default=1.0,
-                       help="λ, the weight of the information loss in both players' losses")
-
-
-def build_model(args, image_shape):
-    """The InfoGAN the command line asks for: each constructor argument from its flag."""
-    return cli.model_from_flags(InfoGAN, args, image_shape=image_shape)
+    cli.add_weight_argument(group, "--info-weight", 1.0,
+                            "λ, the weight of the information loss in both players' losses")
 
 
 def main(argv=None):

@@ -312,6 +312,8 @@ class VAEGAN(autoencoding.Autoencoding, engine.GAN):
     loss_names = ("e_loss", "prior_loss", "likelihood_loss", "d_loss", "g_loss", "real_cost",
                   "fake_cost", "d_updated", "g_updated")
     network_arguments = ("encoder", "decoder", "discriminator")
+    config_arguments = ("latent_dim", "image_shape", "width_divisor",
+                        "likelihood_weight", "equilibrium", "margin")
 
     def __init__(self, latent_dim=32, image_shape=(32, 32, 1), width_divisor=1,
                  likelihood_weight=1e-6, equilibrium=0.68, margin=0.35, encoder=None,
@@ -465,18 +467,6 @@ class VAEGAN(autoencoding.Autoencoding, engine.GAN):
                           d_updated=d_updated, g_updated=g_updated,
                           weights={"d_loss": d_turn, "g_loss": g_turn})
 
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            latent_dim=self.latent_dim,
-            image_shape=list(self.image_shape),
-            width_divisor=self.width_divisor,
-            likelihood_weight=self.likelihood_weight,
-            equilibrium=self.equilibrium,
-            margin=self.margin,
-        )
-        return config
-
 
 # ------------------------------------------------------------------------------------------
 # Command line: python -m keras_gans.vaegan
@@ -501,9 +491,7 @@ def add_arguments(group):
                        help="divide every layer width of the paper's networks by this")
 
 
-def build_model(args, image_shape):
-    """The VAE-GAN the command line asks for: each constructor argument from its flag."""
-    return cli.model_from_flags(VAEGAN, args, image_shape=image_shape)
+build_model = cli.flag_builder(VAEGAN)
 
 
 def compile_model(model, args, **options):

@@ -206,3 +206,28 @@ def test_model_from_flags_passes_each_constructor_argument_from_its_flag():
     model = cli.model_from_flags(_FlagModel, args, image_shape=(4, 4, 1), filters=9)
     assert model.arguments == dict(latent_dim=3, image_shape=(4, 4, 1), filters=9, seed=5,
                                    generator=None, extra={})
+
+
+def test_flag_builder_builds_the_model_from_its_flags_and_the_data_shape():
+    import argparse
+
+    from keras_gans import cli
+
+    args = argparse.Namespace(latent_dim=3, filters=7, seed=5, epochs=2)
+    model = cli.flag_builder(_FlagModel)(args, (4, 4, 1))
+    assert model.arguments == dict(latent_dim=3, image_shape=(4, 4, 1), filters=7, seed=5,
+                                   generator=None, extra={})
+
+
+def test_a_loss_weight_flag_refuses_negative_weights_in_one_sentence(capsys):
+    from keras_gans import cli
+
+    parser = cli.Parser(prog="model")
+    cli.add_weight_argument(parser, "--cycle-weight", 10.0, "λ, the weight of the cycle loss")
+    assert parser.parse_args([]).cycle_weight == 10.0
+    assert parser.parse_args(["--cycle-weight", "0"]).cycle_weight == 0.0
+    with pytest.raises(SystemExit) as stopped:
+        parser.parse_args(["--cycle-weight", "-1"])
+    assert stopped.value.code == 2
+    assert capsys.readouterr().err == (
+        "error: --cycle-weight must be a finite number that is at least 0; received -1.\n")

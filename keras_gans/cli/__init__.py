@@ -55,6 +55,7 @@ from keras_gans.cli.parsing import (
     UsageError,
     add_decay_argument,
     add_translation_data_arguments,
+    add_weight_argument,
     build_parser,
     build_sample_parser,
     build_translate_parser,
@@ -78,6 +79,7 @@ from keras_gans.cli.training import (
     linear_decay,
     make_callbacks,
     make_evaluation_callbacks,
+    flag_builder,
     model_from_flags,
     nan_advice,
     resume_settings,
@@ -87,14 +89,14 @@ from keras_gans.cli.training import (
 )
 
 __all__ = [
-    "APPLY_COMMANDS", "apply", "build_apply_parser", "check_applies", "check_labels",
+    "APPLY_COMMANDS", "add_weight_argument", "apply", "build_apply_parser", "check_applies", "check_labels",
     "grid_image_inputs", "uses_labels", "OFFLINE_DATASET", "FinishReplacement",
     "HelpFormatter", "Parser", "UsageError",
     "add_decay_argument", "add_translation_data_arguments", "apply_smoke_settings",
     "build_or_load", "build_parser", "build_sample_parser", "build_translate_parser",
     "check_generates", "check_same_data", "check_translates", "data_shapes",
-    "describe_os_error", "feeds_labels", "flag_names", "given_flags", "held_out_examples",
-    "integer",
+    "describe_os_error", "feeds_labels", "flag_builder", "flag_names", "given_flags",
+    "held_out_examples", "integer",
     "linear_decay", "load_images", "load_training_data", "make_callbacks",
     "make_evaluation_callbacks", "model_from_flags", "module_parser", "nan_advice", "number",
     "open_translation_data", "parse_arguments", "resume_settings", "run", "sample", "train",

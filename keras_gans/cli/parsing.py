@@ -69,6 +69,11 @@ def number(above=None, at_least=None, below=None, at_most=None):
     return parse
 
 
+def add_weight_argument(group, flag, default, help):
+    """Adds the flag of a loss term's weight: a finite number of at least 0."""
+    group.add_argument(flag, type=number(at_least=0), default=default, help=help)
+
+
 class HelpFormatter(argparse.HelpFormatter):
     """Shows each flag's default once, after its help, and no default where there is none."""
 

@@ -210,6 +210,17 @@ def model_from_flags(model_class, args, **values):
     return model_class(**arguments)
 
 
+def flag_builder(model_class):
+    """A module's `build_model(args, image_shape)` that builds `model_class` from the flags
+    named like its constructor arguments (see `model_from_flags`)."""
+
+    def build_model(args, image_shape):
+        """The model the command line asks for: each constructor argument from its flag."""
+        return model_from_flags(model_class, args, image_shape=image_shape)
+
+    return build_model
+
+
 @contextlib.contextmanager
 def _removed_unless(keep, path):
     """A context after which `path` is deleted, unless `keep`."""

@@ -510,11 +510,17 @@ class GAN(keras.Model):
     # Constructor arguments that take prebuilt sub-networks: `get_config` serializes them and
     # `from_config` rebuilds them.
     network_arguments = ()
+    # Constructor arguments that `get_config` saves from the attribute of the same name
+    # (tuples as lists, as JSON keeps them).
+    config_arguments = ()
 
     def get_config(self):
         config = {"seed": self.seed, "name": self.name}
         for name in self.network_arguments:
             config[name] = keras.saving.serialize_keras_object(getattr(self, name))
+        for name in self.config_arguments:
+            value = getattr(self, name)
+            config[name] = list(value) if isinstance(value, tuple) else value
         return config
 
     @classmethod
