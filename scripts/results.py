@@ -64,7 +64,7 @@ TRANSLATION_TASKS = {
 T_THRESHOLD = 0.9
 
 # Models with a PyTorch-GAN peer in scripts/peers/pytorch_gan.py.
-PEERS = ("began",)
+PEERS = ("began", "bgan", "ebgan", "softmax_gan", "wgan")
 PEER_SCRIPT = os.path.join(ROOT, "scripts", "peers", "pytorch_gan.py")
 
 

@@ -95,3 +95,31 @@ def test_a_peer_row_follows_its_models_row(tmp_path, load_script, monkeypatch):
     assert rows[1].startswith("| ↳ PyTorch-GAN's began (peer) | torch 2.13.0 | mnist32, 8,000 |"
                               " (2,500) | 5.0 min | 35.40 |")
     assert len(rows) == 2
+
+
+def test_every_peer_has_a_task_and_a_model_in_the_peer_script(load_script):
+    results = load_script("results")
+    peers = load_script("peers/pytorch_gan")
+    for name in results.PEERS:
+        assert name in results.TASKS and name in peers.MODELS
+        assert results.parse_arguments(["peer", name]).model == name
+
+
+def test_a_peer_row_follows_its_own_model_not_a_longer_name(tmp_path, load_script, monkeypatch):
+    results = load_script("results")
+    scores = {"fcd": 50.0, "kid": 0.05, "kid_se": 0.01, "confident_fraction": 0.9,
+              "smallest_class_share": 0.08, "largest_class_share": 0.12,
+              "criteria": {"fcd_below_baseline": True}, "dataset": "mnist",
+              "training_images": 8000, "generator_steps": 2449}
+    for name in ("wgan", "wgan_gp", "softmax_gan"):
+        own = dict(scores, model=name, backend="tensorflow", epochs=120, wall_seconds=60.0,
+                   grid=f"images/{name}.png")
+        (tmp_path / f"{name}.json").write_text(json.dumps(own))
+    for name in ("wgan", "softmax_gan"):
+        peer = dict(scores, model=name, kind="peer", peer="PyTorch-GAN", backend="torch 2.13.0",
+                    wall_seconds=30.0, grid=f"images/peer_{name}.png")
+        (tmp_path / f"peer_{name}.json").write_text(json.dumps(peer))
+    monkeypatch.setattr(results, "RESULTS_DIR", str(tmp_path))
+    labels = [row.split(" | ")[0] for row in results.quality_table().splitlines()[2:]]
+    assert labels == ["| **softmax_gan**", "| ↳ PyTorch-GAN's softmax_gan (peer)", "| **wgan**",
+                      "| ↳ PyTorch-GAN's wgan (peer)", "| **wgan_gp**"]
