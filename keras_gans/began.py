@@ -2,8 +2,9 @@
 
 Reference:
     Berthelot, Schumm, Metz, "BEGAN: Boundary Equilibrium Generative Adversarial Networks",
-    arXiv:1703.10717 (2017). There is no code by the authors; the networks follow the paper's
-    figure 1 (the layout popularised by carpedm20/BEGAN-tensorflow).
+    arXiv:1703.10717 (2017). There is no code by the authors; `architecture="paper"` follows
+    the paper's figure 1 (the layout popularised by carpedm20/BEGAN-tensorflow), the default
+    compact networks and settings follow eriklindernoren/PyTorch-GAN's `began.py`.
 
 The discriminator is an autoencoder; L(v) = mean |v − D(v)| is its reconstruction loss. The
 discriminator minimises L(x) − k_t·L(G(z)), the generator minimises L(G(z)), and a
@@ -13,25 +14,45 @@ proportional controller keeps the two losses in the ratio γ = E[L(G(z))] / E[L(
 
 The convergence measure M = L(x) + |γ·L(x) − L(G(z))| falls as training converges.
 
-Networks (the paper's, scaled to the image size; 32 px: scales 32 → 16 → 8):
+Default configuration: the one that learns digits. The paper's own (its networks, γ 0.5,
+Adam 1e-4, batch 16, both players updated from the same state) did not learn MNIST here: k_t
+fell to 0 within 500 steps, the autoencoder became a plain autoencoder of the digits and the
+generator collapsed to the one image it reconstructs best (FCD 215 after 10,000 steps;
+docs/RESULTS.md traces it). PyTorch-GAN's BEGAN learns digits with other settings, and the
+defaults here are those settings; docs/RESULTS.md gives the swaps that isolate which of them
+matter. The paper's configuration stays one flag away (`architecture="paper"`, `gamma=0.5`,
+`generator_first=False`, Adam 1e-4, batch 16; `--architecture paper --gamma 0.5
+--update-order discriminator-first --g-lr 1e-4 --d-lr 1e-4 --batch-size 16 --lr-patience 2`).
+
+- Compact networks (`architecture="compact"`, the default). G: z → fc 2n·(S/4)² → BN → [nearest
+  ×2 up → c k3 → BN → LeakyReLU 0.2] at widths 2n and n → c C k3 → tanh. D, an autoencoder:
+  c n k3 s2 → ReLU → fc N_h = 32 → BN → ReLU → fc n·(S/2)² → BN → ReLU → nearest ×2 up →
+  c C k3 (linear). Batch norm ε 0.8 after the generator's convolutions and the bottleneck (the
+  value PyTorch-GAN passes as BatchNorm's second argument), 1e-5 elsewhere; convolutions
+  N(0, 0.02). Real and fake batches go through D separately, as in PyTorch-GAN, so each is
+  normalized with its own statistics.
+- γ = 0.75, λ_k = 0.001; Adam 2e-4, β = (0.5, 0.999) for both; batch 64; z ~ U[−1, 1]^64.
+- The generator is updated first on L(G(z)); the discriminator then on L(x) − k_t·L(G(z)) with
+  the same fakes, detached (`generator_first=True`). With `generator_first=False` the
+  discriminator goes first with its own noise and the generator follows with fresh noise.
+- L(x) for the k_t update and for M is measured after both steps, by the updated discriminator
+  (one extra forward pass on the real batch), with L(G(z)) of the generator step.
+- `HalveLearningRateOnPlateau` halves both learning rates when the epoch mean of M stops
+  improving (the paper halves the learning rate when M stalls). It is a callback for `fit()`;
+  the command line adds it with `--lr-patience N` (off by default, since PyTorch-GAN's
+  configuration learns without it).
+
+The paper's networks (`architecture="paper"`, scaled to the image size; 32 px: scales 32 → 16
+→ 8):
 
 - Encoder: c_n k3 → per scale [c k3, c k3, c k3 s2] with widths n, 2n, 3n, … (no stride-2
-  convolution at the last, 8×8 scale) → fc N_h. ELU after every convolution, no batch norm.
+  convolution at the last, 8×8 scale) → fc N_h (64). ELU after every convolution, no batch
+  norm.
 - Decoder: fc N_h → 8×8×n → per scale [c_n k3, c_n k3, nearest ×2 up] (no upsampling after the
   last scale) → c C k3. `skip=True` concatenates the first 8×8 map, upsampled, to the input of
   every later scale (the paper's skip connections).
-- The generator is a decoder (z ~ U[−1, 1]^64) ending in tanh, so that samples are images in
-  [−1, 1]; the discriminator's decoder output is linear, a reconstruction.
-- n = 64 filters, N_h = 64, γ = 0.5, λ_k = 0.001; Adam 1e-4 with β1 = 0.5 for both; batch 16.
-- `HalveLearningRateOnPlateau` halves both learning rates when the epoch mean of M stops
-  improving (the paper halves the learning rate when M stalls). It is a callback for `fit()`;
-  the command line adds it (`--lr-patience`, 2 epochs by default; 0 turns it off).
-- L(x) for the k_t update and for M is measured after the discriminator step, by the same
-  discriminator that measures L(G(z_G)) in the generator step (one extra forward pass on the
-  real batch: the engine's `minimize` returns only the loss).
-
-Zoo defects not copied: PyTorch-GAN's DCGAN-lite generator with batch norm (epsilon 0.8) and
-its one-layer fully connected autoencoder, and γ = 0.75.
+- The generator is a decoder ending in tanh, so that samples are images in [−1, 1]; the
+  discriminator's decoder output is linear, a reconstruction.
 
     python -m keras_gans.began --dataset shapes
     python -m keras_gans.began --dataset mnist32 --data-dir ../shared/data/mnist
@@ -141,6 +162,97 @@ def build_discriminator(image_shape=(32, 32, 1), filters=64, hidden_dim=64, skip
     return keras.Model(images, reconstructions, name="discriminator")
 
 
+def linear_initializer():
+    """PyTorch's default for fully connected weights: U(±1/√fan_in)."""
+    return keras.initializers.VarianceScaling(1.0 / 3.0, mode="fan_in", distribution="uniform")
+
+
+def compact_batch_normalization(epsilon=0.8, spatial=True):
+    """Batch normalization of the compact networks: momentum 0.1 (Keras 0.9) and ε 0.8, the
+    value PyTorch-GAN passes as BatchNorm's second argument; γ ~ N(1, 0.02) on feature maps."""
+    gamma = keras.initializers.RandomNormal(1.0, 0.02) if spatial else "ones"
+    return layers.BatchNormalization(momentum=0.9, epsilon=epsilon, gamma_initializer=gamma)
+
+
+def compact_convolution(x, filters, strides=1):
+    """A 3×3 convolution with one pixel of zero padding on each side, N(0, 0.02) weights."""
+    x = layers.ZeroPadding2D(1)(x)
+    return layers.Conv2D(filters, 3, strides=strides,
+                         kernel_initializer=keras.initializers.RandomNormal(0.0, 0.02))(x)
+
+
+def build_compact_generator(latent_dim=64, image_shape=(32, 32, 1), filters=64):
+    """The compact generator: z → fc 2n·(S/4)² → BN → [up ×2 → conv → BN → LeakyReLU 0.2] for
+    widths 2n and n → conv C → tanh (PyTorch-GAN's upsampling DCGAN generator at n = 64).
+
+    Args:
+        latent_dim: size of z.
+        image_shape: (size, size, channels); size divisible by 4.
+        filters: n (64).
+
+    Returns:
+        A functional `keras.Model` named "generator".
+    """
+    height, width, channels = image_shape
+    check_compact_shape(image_shape)
+    latent = keras.Input((latent_dim,), name="latent")
+    x = layers.Dense(2 * filters * (height // 4) * (width // 4),
+                     kernel_initializer=linear_initializer())(latent)
+    x = layers.Reshape((height // 4, width // 4, 2 * filters))(x)
+    x = compact_batch_normalization(epsilon=1e-5)(x)
+    for block_filters in (2 * filters, filters):
+        x = layers.UpSampling2D(2, interpolation="nearest")(x)
+        x = compact_convolution(x, block_filters)
+        x = layers.LeakyReLU(0.2)(compact_batch_normalization()(x))
+    x = compact_convolution(x, channels)
+    images = layers.Activation("tanh", dtype="float32", name="images")(x)
+    return keras.Model(latent, images, name="generator")
+
+
+def build_compact_discriminator(image_shape=(32, 32, 1), filters=64, hidden_dim=32):
+    """The compact autoencoder: conv n s2 → ReLU → fc N_h → BN → ReLU → fc n·(S/2)² → BN →
+    ReLU → up ×2 → conv C (linear), PyTorch-GAN's BEGAN discriminator at n = 64, N_h = 32.
+
+    Args:
+        image_shape: (size, size, channels); size divisible by 4.
+        filters: n, the channels of the convolution and of the decoded map (64).
+        hidden_dim: N_h, the bottleneck's size (32).
+
+    Returns:
+        A functional `keras.Model` named "discriminator" mapping images to reconstructions.
+    """
+    height, width, channels = image_shape
+    check_compact_shape(image_shape)
+    images = keras.Input(image_shape, name="images")
+    x = layers.ReLU()(compact_convolution(images, filters, strides=2))
+    x = layers.Dense(hidden_dim, kernel_initializer=linear_initializer(),
+                     name="embedding")(layers.Flatten()(x))
+    x = layers.ReLU()(compact_batch_normalization(spatial=False)(x))
+    x = layers.Dense(filters * (height // 2) * (width // 2),
+                     kernel_initializer=linear_initializer())(x)
+    x = layers.ReLU()(compact_batch_normalization(epsilon=1e-5, spatial=False)(x))
+    x = layers.Reshape((height // 2, width // 2, filters))(x)
+    x = compact_convolution(layers.UpSampling2D(2, interpolation="nearest")(x), channels)
+    reconstructions = layers.Activation("linear", dtype="float32", name="reconstruction")(x)
+    return keras.Model(images, reconstructions, name="discriminator")
+
+
+def check_compact_shape(image_shape):
+    """Raises ValueError, naming the fix, for images the compact networks cannot take."""
+    height, width, _ = image_shape
+    if height % 4 or width % 4:
+        raise ValueError(
+            f"BEGAN's compact networks need a size divisible by 4, but these images are "
+            f"{height}×{width}: pass --image-size 32 or 64."
+        )
+
+
+ARCHITECTURES = {
+    "paper": (build_generator, build_discriminator),
+    "compact": (build_compact_generator, build_compact_discriminator),
+}
+
+
 @keras.saving.register_keras_serializable(package="keras_gans")
 class BEGAN(gan.GAN):
     """BEGAN: an autoencoder discriminator balanced against the generator by k_t.
@@ -154,10 +266,18 @@ class BEGAN(gan.GAN):
         latent_dim: size of z ~ U[−1, 1]^latent_dim (64).
         image_shape: (size, size, channels), size = 8·2^k (16, 32, 64, 128).
         filters: n, the networks' base width (64).
-        hidden_dim: N_h, the discriminator's embedding size (64).
-        gamma: γ, the diversity ratio E[L(G(z))] / E[L(x)] the controller aims for (0.5).
+        hidden_dim: N_h, the discriminator's embedding size (default 64 for the paper's
+            networks, 32 for the compact ones).
+        gamma: γ, the diversity ratio E[L(G(z))] / E[L(x)] the controller aims for (0.75;
+            the paper uses 0.3-0.7).
         lambda_k: λ_k, the proportional gain of the k_t update (0.001).
-        skip: the paper's decoder skip connections (in both networks).
+        skip: the paper's decoder skip connections (in both networks; paper networks only).
+        architecture: "compact" (default: the upsampling generator and the bottleneck
+            autoencoder of `build_compact_generator` and `build_compact_discriminator`) or
+            "paper" (figure 1's networks).
+        generator_first: update the generator first, then the discriminator on the same
+            (detached) fakes (default, True), instead of the discriminator first with its own
+            noise.
         generator, discriminator: optional prebuilt networks (latent → image, image →
             reconstruction).
         seed: seed of the model's noise.
@@ -166,9 +286,8 @@ class BEGAN(gan.GAN):
 
     ```python
     model = BEGAN(image_shape=(32, 32, 1))
-    model.compile()  # Adam 1e-4, β = (0.5, 0.999)
-    model.fit(images, batch_size=16, epochs=10,
-              callbacks=[HalveLearningRateOnPlateau(patience=2)])
+    model.compile()  # Adam 2e-4, β = (0.5, 0.999)
+    model.fit(images, batch_size=64, epochs=16)
     print(float(model.k))
     ```
     """
@@ -180,10 +299,12 @@ class BEGAN(gan.GAN):
         latent_dim=64,
         image_shape=(32, 32, 1),
         filters=64,
-        hidden_dim=64,
-        gamma=0.5,
+        hidden_dim=None,
+        gamma=0.75,
         lambda_k=0.001,
         skip=False,
+        architecture="compact",
+        generator_first=True,
         generator=None,
         discriminator=None,
         seed=None,
@@ -195,19 +316,24 @@ class BEGAN(gan.GAN):
         if lambda_k < 0:
             raise ValueError(f"lambda_k must be zero or positive (e.g. 0.001). "
                              f"Received: lambda_k={lambda_k}")
+        if architecture not in ARCHITECTURES:
+            raise ValueError(f"architecture must be one of {sorted(ARCHITECTURES)}. "
+                             f"Received: architecture={architecture!r}")
+        if skip and architecture != "paper":
+            raise ValueError("The skip connections belong to the paper's networks: pass "
+                             "architecture='paper' with skip=True, or leave skip off.")
         self.filters = filters
-        self.hidden_dim = hidden_dim
+        self.hidden_dim = hidden_dim or (64 if architecture == "paper" else 32)
         self.gamma = float(gamma)
         self.lambda_k = float(lambda_k)
         self.skip = bool(skip)
+        self.architecture = architecture
+        self.generator_first = bool(generator_first)
         super().__init__(
             latent_dim=latent_dim,
             image_shape=image_shape,
-            generator=generator
-            or build_generator(latent_dim, image_shape, filters=filters, skip=skip),
-            discriminator=discriminator
-            or build_discriminator(image_shape, filters=filters, hidden_dim=hidden_dim,
-                                   skip=skip),
+            generator=generator or self.build_networks()[0](latent_dim, image_shape),
+            discriminator=discriminator or self.build_networks()[1](image_shape),
             seed=seed,
             **kwargs,
         )
@@ -216,10 +342,10 @@ class BEGAN(gan.GAN):
                                 aggregation="only_first_replica")
 
     def compile(self, g_optimizer=None, d_optimizer=None, **kwargs):
-        """Adam 1e-4, β = (0.5, 0.999) for both players (the paper's 1e-4; β1 0.5 here)."""
+        """Adam 2e-4, β = (0.5, 0.999) for both players (the paper: 1e-4)."""
         super().compile(
-            g_optimizer=g_optimizer or keras.optimizers.Adam(1e-4, beta_1=0.5, name="g_adam"),
-            d_optimizer=d_optimizer or keras.optimizers.Adam(1e-4, beta_1=0.5, name="d_adam"),
+            g_optimizer=g_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5, name="g_adam"),
+            d_optimizer=d_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5, name="d_adam"),
             **kwargs,
         )
 
@@ -242,29 +368,51 @@ class BEGAN(gan.GAN):
         reconstructions = self.discriminator(images, training=True)
         return ops.mean(losses.reconstruction_l1(images, reconstructions))
 
+    def build_networks(self):
+        """The architecture's (generator builder(latent_dim, image_shape), discriminator
+        builder(image_shape)) at the model's widths."""
+        build_generator_of, build_discriminator_of = ARCHITECTURES[self.architecture]
+        options = dict(skip=True) if self.skip else {}
+        return (
+            lambda latent_dim, image_shape: build_generator_of(
+                latent_dim, image_shape, filters=self.filters, **options),
+            lambda image_shape: build_discriminator_of(
+                image_shape, filters=self.filters, hidden_dim=self.hidden_dim, **options),
+        )
+
+    def discriminator_update(self, real_images, fake_images):
+        """One discriminator step on L(x) − k_t·L(G(z)); returns that loss."""
+
+        def discriminator_loss():
+            return (self.reconstruction_loss(real_images)
+                    - self.k.value * self.reconstruction_loss(ops.stop_gradient(fake_images)))
+
+        return self.minimize(
+            discriminator_loss, self.discriminator.trainable_variables, self.d_optimizer)
+
+    def generator_update(self, batch_size):
+        """One generator step on L(G(z)) with fresh noise; returns (L(G(z)), G(z))."""
+
+        def generator_loss():
+            fake_images = self.generator(self.latent(batch_size), training=True)
+            return self.reconstruction_loss(fake_images), fake_images
+
+        return self.minimize(
+            generator_loss, self.generator.trainable_variables, self.g_optimizer)
+
     def gan_step(self, data):
         real_images = data[0] if isinstance(data, tuple) else data
         batch_size = ops.shape(real_images)[0]
-
-        # Train the discriminator: reconstruct real images, and fakes badly in proportion k_t.
-        def discriminator_loss():
-            fake_images = ops.stop_gradient(self.generator(self.latent(batch_size),
-                                                           training=True))
-            return (self.reconstruction_loss(real_images)
-                    - self.k.value * self.reconstruction_loss(fake_images))
-
-        d_loss = self.minimize(
-            discriminator_loss, self.discriminator.trainable_variables, self.d_optimizer
-        )
-
-        # Train the generator: make its samples easy to reconstruct, with fresh noise.
-        def generator_loss():
-            return self.reconstruction_loss(
-                self.generator(self.latent(batch_size), training=True))
-
-        g_loss = self.minimize(
-            generator_loss, self.generator.trainable_variables, self.g_optimizer
-        )
+        if self.generator_first:
+            # The generator moves first; the discriminator then sees the same fakes.
+            g_loss, fake_images = self.generator_update(batch_size)
+            d_loss = self.discriminator_update(real_images, fake_images)
+        else:
+            # The discriminator reconstructs real images, and fakes badly in proportion k_t;
+            # then the generator makes fresh samples easy to reconstruct.
+            d_loss = self.discriminator_update(
+                real_images, self.generator(self.latent(batch_size), training=True))
+            g_loss, _ = self.generator_update(batch_size)
 
         # Update k_t from L(x) and L(G(z_G)), both measured by the updated discriminator
         # (averaged over replicas, so that every replica keeps the same k_t).
@@ -285,6 +433,8 @@ class BEGAN(gan.GAN):
             gamma=self.gamma,
             lambda_k=self.lambda_k,
             skip=self.skip,
+            architecture=self.architecture,
+            generator_first=self.generator_first,
         )
         return config
 
@@ -341,26 +491,36 @@ class HalveLearningRateOnPlateau(keras.callbacks.Callback):
 # ------------------------------------------------------------------------------------------
 # Command line: python -m keras_gans.began
 # ------------------------------------------------------------------------------------------
-DEFAULTS = dict(dataset="mnist32", batch_size=16, epochs=25, latent_dim=64, g_lr=1e-4,
-                d_lr=1e-4)
+DEFAULTS = dict(dataset="mnist32", batch_size=64, epochs=16, latent_dim=64, g_lr=2e-4,
+                d_lr=2e-4)
 compile_model = gan.compile_model
+UPDATE_ORDERS = ("generator-first", "discriminator-first")
 
 
 def add_arguments(group):
     """BEGAN's own flags."""
     group.add_argument("--filters", type=cli.integer(at_least=1), default=64,
                        help="n, the networks' base width (the paper uses 64 and 128)")
-    group.add_argument("--hidden-dim", type=cli.integer(at_least=1), default=64,
-                       help="N_h, the discriminator's embedding size")
-    group.add_argument("--gamma", type=cli.number(above=0, at_most=1), default=0.5,
+    group.add_argument("--hidden-dim", type=cli.integer(at_least=1), default=None,
+                       help="N_h, the discriminator's embedding size (64 for the paper's "
+                            "networks, 32 for the compact ones)")
+    group.add_argument("--architecture", choices=sorted(ARCHITECTURES), default="compact",
+                       help="the networks: the paper's figure 1, or the compact upsampling "
+                            "generator and bottleneck autoencoder")
+    group.add_argument("--update-order", choices=UPDATE_ORDERS, default="generator-first",
+                       help="generator-first: G, then D on the same fakes; "
+                            "discriminator-first: D, then G on fresh noise (the paper's "
+                            "simultaneous updates, in sequence)")
+    group.add_argument("--gamma", type=cli.number(above=0, at_most=1), default=0.75,
                        help="γ, the diversity ratio E[L(G(z))] / E[L(x)] (paper: 0.3-0.7)")
     group.add_argument("--lambda-k", type=cli.number(at_least=0), default=0.001,
                        help="λ_k, the gain of the k_t equilibrium update")
     group.add_argument("--skip", action="store_true",
                        help="the paper's decoder skip connections")
-    group.add_argument("--lr-patience", type=cli.integer(at_least=0), default=2,
+    group.add_argument("--lr-patience", type=cli.integer(at_least=0), default=0,
                        help="halve the learning rates after this many epochs without a 1%% "
-                            "improvement of the convergence measure M (0: never)")
+                            "improvement of the convergence measure M (0: never; the paper "
+                            "halves on a plateau, e.g. 2)")
 
 
 def build_model(args, image_shape):
@@ -373,6 +533,8 @@ def build_model(args, image_shape):
         gamma=args.gamma,
         lambda_k=args.lambda_k,
         skip=args.skip,
+        architecture=args.architecture,
+        generator_first=args.update_order == "generator-first",
         seed=args.seed,
     )
 

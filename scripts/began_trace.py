@@ -1,18 +1,23 @@
 """Traces BEGAN's equilibrium on real digits: k_t, L(x), L(G(z)) and sample spread, step by step.
 
-    python scripts/began_trace.py --steps 1500
-    python scripts/began_trace.py --steps 700 --lambda-k 0.01
-    python scripts/began_trace.py --steps 700 --lambda-k 0.01 --linear-output
-    python scripts/began_trace.py --steps 600 --gamma 0.7
-    python scripts/began_trace.py --steps 600 --skip
+    python scripts/began_trace.py --steps 750
+    python scripts/began_trace.py --steps 750 --architecture paper
+    python scripts/began_trace.py --paper --steps 700 --lambda-k 0.01
+    python scripts/began_trace.py --paper --steps 700 --lambda-k 0.01 --linear-output
+    python scripts/began_trace.py --paper --steps 600 --gamma 0.7
+    python scripts/began_trace.py --paper --steps 600 --skip
 
-Trains BEGAN with `fit()` on the first 8,000 digits (`mnist32`, batch 16, seed 0) and prints,
+Trains BEGAN with `fit()` on the first 8,000 digits (`mnist32`, seed 0) and prints,
 every `--every` steps and at the last: k_t; L(x) on 64 training digits and L(G(z)) on 64 fixed
 latent vectors, both measured by the current discriminator; and the mean and the
 between-sample standard deviation (per pixel, averaged over pixels) of those 64 samples. A
 between-sample standard deviation near 0 means the generator has collapsed to one image.
 `--linear-output` drops the generator's final tanh, as carpedm20/BEGAN-tensorflow does. The
 learning-rate halving of the command line is not used, so the trace shows the controller alone.
+
+Settings are the library's defaults (compact networks, γ 0.75, Adam 2e-4, batch 64, the
+generator updated first) unless `--paper` asks for the paper's (its networks, γ 0.5, Adam 1e-4,
+batch 16, the discriminator updated first); each flag then changes one of them.
 """
 
 import argparse
@@ -21,15 +26,23 @@ import os
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MNIST_DIR = os.path.join(os.path.dirname(ROOT), "shared", "data", "mnist")
 TRAINING_IMAGES = 8000
-BATCH_SIZE = 16
 PROBE_COUNT = 64
+LIBRARY = dict(architecture="compact", gamma=0.75, learning_rate=2e-4, batch_size=64,
+               update_order="generator-first")
+PAPER = dict(architecture="paper", gamma=0.5, learning_rate=1e-4, batch_size=16,
+             update_order="discriminator-first")
 
 
 def parse_arguments(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=1500, help="training steps")
     parser.add_argument("--every", type=int, default=50, help="print every this many steps")
-    parser.add_argument("--gamma", type=float, default=0.5, help="γ (paper: 0.3-0.7)")
+    parser.add_argument("--paper", action="store_true", help="start from the paper's settings")
+    parser.add_argument("--architecture", choices=("compact", "paper"), help="the networks")
+    parser.add_argument("--update-order", choices=("generator-first", "discriminator-first"))
+    parser.add_argument("--learning-rate", type=float, help="Adam's rate for both players")
+    parser.add_argument("--batch-size", type=int)
+    parser.add_argument("--gamma", type=float, help="γ (paper: 0.3-0.7)")
     parser.add_argument("--lambda-k", type=float, default=0.001, help="λ_k, the gain of k_t")
     parser.add_argument("--skip", action="store_true", help="the paper's skip connections")
     parser.add_argument("--linear-output", action="store_true",
@@ -39,6 +52,9 @@ def parse_arguments(argv=None):
     args = parser.parse_args(argv)
     if args.steps < 1 or args.every < 1:
         parser.error("--steps and --every must be at least 1.")
+    for name, value in (PAPER if args.paper else LIBRARY).items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
     return args
 
 
@@ -54,8 +70,11 @@ def build_model(args, image_shape):
         generator = keras.Model(latent, began.decode(latent, image_shape, 64, args.skip),
                                 name="generator")
     model = began.BEGAN(image_shape=image_shape, gamma=args.gamma, lambda_k=args.lambda_k,
-                        skip=args.skip, generator=generator, seed=0)
-    model.compile()
+                        skip=args.skip, architecture=args.architecture,
+                        generator_first=args.update_order == "generator-first",
+                        generator=generator, seed=0)
+    model.compile(g_optimizer=keras.optimizers.Adam(args.learning_rate, beta_1=0.5),
+                  d_optimizer=keras.optimizers.Adam(args.learning_rate, beta_1=0.5))
     return model
 
 
@@ -102,9 +121,12 @@ def trace(args):
             if self.step == args.steps:
                 self.model.stop_training = True
 
-    steps_per_epoch = min(len(images) // BATCH_SIZE, args.steps)
+    print(f"settings: {args.architecture} networks, gamma {args.gamma}, lambda_k "
+          f"{args.lambda_k}, Adam {args.learning_rate}, batch {args.batch_size}, "
+          f"{args.update_order}", flush=True)
+    steps_per_epoch = min(len(images) // args.batch_size, args.steps)
     epochs = -(-args.steps // steps_per_epoch)
-    model.fit(images, batch_size=BATCH_SIZE, epochs=epochs, steps_per_epoch=steps_per_epoch,
+    model.fit(images, batch_size=args.batch_size, epochs=epochs, steps_per_epoch=steps_per_epoch,
               callbacks=[Trace()], verbose=0)
     return model
 

@@ -45,7 +45,7 @@ TASKS = {
     "bgan": dict(dataset="mnist", epochs=200, confident_threshold=0.6),
     "dragan": dict(dataset="mnist32", epochs=20, confident_threshold=0.8),
     "ebgan": dict(dataset="mnist32", epochs=20, confident_threshold=0.8),
-    "began": dict(dataset="mnist32", epochs=20, confident_threshold=0.8),
+    "began": dict(dataset="mnist32", epochs=16, confident_threshold=0.8),
     "relativistic_gan": dict(dataset="mnist32", epochs=20, confident_threshold=0.8),
     "softmax_gan": dict(dataset="mnist", epochs=500, confident_threshold=0.6),
 }
@@ -589,7 +589,8 @@ MODELS = {
     "dragan": ("DRAGAN", "Kodali et al., 2017",
                "DCGAN with layer norm in D, local gradient penalty"),
     "ebgan": ("EBGAN", "Zhao et al., 2016", "autoencoder D, pull-away term"),
-    "began": ("BEGAN", "Berthelot et al., 2017", "autoencoder D, equilibrium control"),
+    "began": ("BEGAN", "Berthelot et al., 2017",
+              "compact autoencoder D (PyTorch-GAN's networks), equilibrium control"),
     "relativistic_gan": ("Relativistic GAN", "Jolicoeur-Martineau, 2018",
                          "DCGAN, relativistic loss"),
     "softmax_gan": ("Softmax GAN", "Lin, 2017", "MLP, softmax loss"),

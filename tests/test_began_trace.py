@@ -6,12 +6,17 @@ import pytest
 
 def test_trace_prints_the_first_step_every_nth_and_the_last(capsys, load_script):
     trace = load_script("began_trace")
-    trace.TRAINING_IMAGES, trace.BATCH_SIZE = 8, 2  # 4 steps an epoch: stop inside the 2nd
+    trace.TRAINING_IMAGES = 8  # 4 steps an epoch at batch 2: stop inside the 2nd
     args = trace.parse_arguments(["--dataset", "shapes", "--steps", "5", "--every", "2",
-                                  "--lambda-k", "0.01", "--linear-output"])
+                                  "--lambda-k", "0.01", "--linear-output", "--paper",
+                                  "--batch-size", "2"])
+    assert (args.architecture, args.gamma, args.learning_rate, args.update_order) == (
+        "paper", 0.5, 1e-4, "discriminator-first")
     model = trace.trace(args)
-    lines = capsys.readouterr().out.splitlines()
+    settings, *lines = capsys.readouterr().out.splitlines()
+    assert settings.startswith("settings: paper networks, gamma 0.5")
     assert [line.split()[1] for line in lines] == ["1", "2", "4", "5"]
+    assert (model.architecture, model.generator_first) == ("paper", False)
     assert int(keras.ops.convert_to_numpy(model.d_optimizer.iterations)) == 5
     assert model.lambda_k == 0.01
     assert model.generator.layers[-1].__class__.__name__ == "Conv2D"  # no tanh
@@ -23,3 +28,10 @@ def test_trace_rejects_a_zero_step_count(load_script):
     trace = load_script("began_trace")
     with pytest.raises(SystemExit):
         trace.parse_arguments(["--steps", "0"])
+
+
+def test_trace_starts_from_the_library_defaults_and_changes_one_setting(load_script):
+    trace = load_script("began_trace")
+    args = trace.parse_arguments(["--architecture", "paper"])
+    assert (args.architecture, args.gamma, args.learning_rate, args.batch_size,
+            args.update_order) == ("paper", 0.75, 2e-4, 64, "generator-first")
