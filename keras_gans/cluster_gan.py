@@ -399,8 +399,10 @@ def add_arguments(group):
                        help="standard deviation of the continuous latent z_n")
     wgan_gp.add_n_critic_argument(group, 5)
     cli.add_weight_argument(group, "--gp-weight", 10.0, "λ, the weight of the gradient penalty")
-    cli.add_weight_argument(group, "--noise-weight", 10.0, "β_n, the weight of the z_n reconstruction term")
-    cli.add_weight_argument(group, "--cluster-weight", 10.0, "β_c, the weight of the z_c cross-entropy term")
+    cli.add_weight_argument(group, "--noise-weight", 10.0,
+                            "β_n, the weight of the z_n reconstruction term")
+    cli.add_weight_argument(group, "--cluster-weight", 10.0,
+                            "β_c, the weight of the z_c cross-entropy term")
     group.add_argument("--weight-decay", type=cli.number(at_least=0), default=2.5e-5,
                        help="L2 weight decay on the generator's and the encoder's kernels")
     group.add_argument("--filters", type=cli.integer(at_least=1), default=64,

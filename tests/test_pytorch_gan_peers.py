@@ -70,6 +70,17 @@ def step_with_latent(model, real, seed=0):
     return logs, torch.randn(len(real), model.latent_dim)
 
 
+def one_step(model):
+    """One step of `model` on six 8×8 digits: the real batch, the networks as they were before
+    the step, its logs, the step's latent batch and the fakes made of it."""
+    real = nchw(digits(6, size=8))
+    generator, discriminator = before_step(model)
+    logs, latent = step_with_latent(model, real)
+    with torch.no_grad():
+        fake = generator(latent)
+    return real, generator, discriminator, logs, latent, fake
+
+
 def nchw(images):
     """NHWC NumPy images as an NCHW tensor."""
     return torch.from_numpy(images.transpose(0, 3, 1, 2).copy())
@@ -122,11 +133,7 @@ def test_ebgan_peer_has_pytorch_gans_networks_at_32(peers):
 
 def test_bgan_peer_losses_match_the_formulas(peers):
     model = peers.BGAN(channels=1, image_size=8)
-    real = nchw(digits(6, size=8))
-    generator, discriminator = before_step(model)
-    logs, latent = step_with_latent(model, real)
-    with torch.no_grad():
-        fake = generator(latent)
+    real, generator, discriminator, logs, latent, fake = one_step(model)
     fake_scores, real_scores = numpy_of(discriminator, fake), numpy_of(discriminator, real)
     g_loss = 0.5 * np.mean((np.log(fake_scores) - np.log(1 - fake_scores)) ** 2)
     d_loss = (-np.mean(np.log(real_scores)) - np.mean(np.log(1 - fake_scores))) / 2
@@ -136,11 +143,8 @@ def test_bgan_peer_losses_match_the_formulas(peers):
 
 def test_ebgan_peer_losses_match_the_formulas(peers):
     model = peers.EBGAN(channels=1, image_size=8)
-    real = nchw(digits(6, size=8))
-    generator, discriminator = before_step(model)
-    logs, latent = step_with_latent(model, real)
+    real, generator, discriminator, logs, latent, fake = one_step(model)
     with torch.no_grad():
-        fake = generator(latent)
         reconstruction = discriminator(fake)
         # The embedding is the first linear layer's output, before its BatchNorm1d.
         embedding = discriminator.bottleneck[0](discriminator.down(fake).flatten(1))
@@ -167,11 +171,7 @@ def test_ebgan_peer_drops_the_margin_term_beyond_the_margin(peers):
 
 def test_wgan_peer_losses_follow_the_clipped_critic(peers):
     model = peers.WGAN(channels=1, image_size=8)
-    real = nchw(digits(6, size=8))
-    generator, discriminator = before_step(model)
-    logs, latent = step_with_latent(model, real)
-    with torch.no_grad():
-        fake = generator(latent)
+    real, generator, discriminator, logs, latent, fake = one_step(model)
     d_loss = -numpy_of(discriminator, real).mean() + numpy_of(discriminator, fake).mean()
     g_loss = -numpy_of(model.discriminator, fake).mean()  # D after its step and clipping
     assert logs["d_loss"] == pytest.approx(d_loss, rel=1e-5)
@@ -196,11 +196,7 @@ def test_wgan_peer_steps_g_once_per_five_d_steps_from_the_first(peers):
 
 def test_softmax_gan_peer_losses_and_gradients_match_the_script(peers):
     model = peers.SoftmaxGAN(channels=1, image_size=8)
-    real = nchw(digits(6, size=8))
-    generator, discriminator = before_step(model)
-    logs, latent = step_with_latent(model, real)
-    with torch.no_grad():
-        fake = generator(latent)
+    real, generator, discriminator, logs, latent, fake = one_step(model)
     real_scores, fake_scores = numpy_of(discriminator, real), numpy_of(discriminator, fake)
     partition = np.exp(-real_scores).sum() + np.exp(-fake_scores).sum()
     d_loss = real_scores.sum() / 6 + np.log(partition + 1e-8)

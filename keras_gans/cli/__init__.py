@@ -89,7 +89,8 @@ from keras_gans.cli.training import (
 )
 
 __all__ = [
-    "APPLY_COMMANDS", "add_weight_argument", "apply", "build_apply_parser", "check_applies", "check_labels",
+    "APPLY_COMMANDS", "add_weight_argument", "apply", "build_apply_parser", "check_applies",
+    "check_labels",
     "grid_image_inputs", "uses_labels", "OFFLINE_DATASET", "FinishReplacement",
     "HelpFormatter", "Parser", "UsageError",
     "add_decay_argument", "add_translation_data_arguments", "apply_smoke_settings",
