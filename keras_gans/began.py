@@ -424,6 +424,15 @@ class BEGAN(gan.GAN):
         return self.track(d_loss=d_loss, g_loss=g_loss, k=self.k.value,
                           convergence=convergence)
 
+    @classmethod
+    def from_config(cls, config):
+        """Rebuilds a saved BEGAN; files saved before the compact default name no architecture
+        and were the paper's networks, trained discriminator first."""
+        config = dict(config)
+        config.setdefault("architecture", "paper")
+        config.setdefault("generator_first", False)
+        return super().from_config(config)
+
     def get_config(self):
         config = super().get_config()
         del config["generator_loss"]  # BEGAN's generator loss is L(G(z)), not a choice

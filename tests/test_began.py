@@ -253,3 +253,13 @@ def test_update_order_and_the_fakes_the_discriminator_sees(generator_first):
         images, batch_size=4, epochs=1, verbose=0, shuffle=False).history.items()}
     matches = logs["d_loss"] == pytest.approx(real_loss - 0.5 * logs["g_loss"], abs=1e-5)
     assert matches == generator_first
+
+
+def test_files_saved_before_the_compact_default_load_as_the_papers_networks():
+    model = began.BEGAN(image_shape=TINY_SHAPE, architecture="paper", generator_first=False,
+                        filters=4, hidden_dim=4)
+    config = model.get_config()
+    del config["architecture"], config["generator_first"]
+    restored = began.BEGAN.from_config(config)
+    assert (restored.architecture, restored.generator_first) == ("paper", False)
+    assert restored.discriminator.count_params() == model.discriminator.count_params()
