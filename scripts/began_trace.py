@@ -2,6 +2,7 @@
 
     python scripts/began_trace.py --steps 750
     python scripts/began_trace.py --steps 750 --architecture paper
+    python scripts/began_trace.py --steps 600 --discriminator paper
     python scripts/began_trace.py --paper --steps 700 --lambda-k 0.01
     python scripts/began_trace.py --paper --steps 700 --lambda-k 0.01 --linear-output
     python scripts/began_trace.py --paper --steps 600 --gamma 0.7
@@ -39,6 +40,10 @@ def parse_arguments(argv=None):
     parser.add_argument("--every", type=int, default=50, help="print every this many steps")
     parser.add_argument("--paper", action="store_true", help="start from the paper's settings")
     parser.add_argument("--architecture", choices=("compact", "paper"), help="the networks")
+    parser.add_argument("--generator", choices=("compact", "paper"),
+                        help="the generator alone (default: --architecture's)")
+    parser.add_argument("--discriminator", choices=("compact", "paper"),
+                        help="the discriminator alone (default: --architecture's)")
     parser.add_argument("--update-order", choices=("generator-first", "discriminator-first"))
     parser.add_argument("--learning-rate", type=float, help="Adam's rate for both players")
     parser.add_argument("--batch-size", type=int)
@@ -55,6 +60,10 @@ def parse_arguments(argv=None):
     for name, value in (PAPER if args.paper else LIBRARY).items():
         if getattr(args, name) is None:
             setattr(args, name, value)
+    args.generator = args.generator or args.architecture
+    args.discriminator = args.discriminator or args.architecture
+    if args.skip and "compact" in (args.generator, args.discriminator):
+        parser.error("--skip is for the paper's networks; add --architecture paper.")
     return args
 
 
@@ -64,7 +73,12 @@ def build_model(args, image_shape):
 
     from keras_gans import began
 
-    generator = None
+    build_generator, _ = began.ARCHITECTURES[args.generator]
+    _, build_discriminator = began.ARCHITECTURES[args.discriminator]
+    options = dict(skip=True) if args.skip else {}
+    generator = build_generator(64, image_shape, **options)
+    discriminator = build_discriminator(
+        image_shape, hidden_dim=64 if args.discriminator == "paper" else 32, **options)
     if args.linear_output:
         latent = keras.Input((64,), name="latent")
         generator = keras.Model(latent, began.decode(latent, image_shape, 64, args.skip),
@@ -72,7 +86,7 @@ def build_model(args, image_shape):
     model = began.BEGAN(image_shape=image_shape, gamma=args.gamma, lambda_k=args.lambda_k,
                         skip=args.skip, architecture=args.architecture,
                         generator_first=args.update_order == "generator-first",
-                        generator=generator, seed=0)
+                        generator=generator, discriminator=discriminator, seed=0)
     model.compile(g_optimizer=keras.optimizers.Adam(args.learning_rate, beta_1=0.5),
                   d_optimizer=keras.optimizers.Adam(args.learning_rate, beta_1=0.5))
     return model
@@ -121,7 +135,9 @@ def trace(args):
             if self.step == args.steps:
                 self.model.stop_training = True
 
-    print(f"settings: {args.architecture} networks, gamma {args.gamma}, lambda_k "
+    networks = (f"{args.architecture} networks" if args.generator == args.discriminator else
+                f"{args.generator} generator, {args.discriminator} discriminator")
+    print(f"settings: {networks}, gamma {args.gamma}, lambda_k "
           f"{args.lambda_k}, Adam {args.learning_rate}, batch {args.batch_size}, "
           f"{args.update_order}", flush=True)
     steps_per_epoch = min(len(images) // args.batch_size, args.steps)

@@ -35,3 +35,22 @@ def test_trace_starts_from_the_library_defaults_and_changes_one_setting(load_scr
     args = trace.parse_arguments(["--architecture", "paper"])
     assert (args.architecture, args.gamma, args.learning_rate, args.batch_size,
             args.update_order) == ("paper", 0.75, 2e-4, 64, "generator-first")
+
+
+def test_trace_swaps_one_network_at_a_time(load_script):
+    trace = load_script("began_trace")
+    args = trace.parse_arguments(["--discriminator", "paper"])
+    assert (args.generator, args.discriminator) == ("compact", "paper")
+    model = trace.build_model(args, (32, 32, 1))
+
+    def normalized(network):
+        return any("BatchNormalization" in type(layer).__name__ for layer in network.layers)
+
+    assert normalized(model.generator) and not normalized(model.discriminator)
+    assert model.discriminator.get_layer("embedding").units == 64
+    args = trace.parse_arguments(["--generator", "paper"])
+    model = trace.build_model(args, (32, 32, 1))
+    assert not normalized(model.generator) and normalized(model.discriminator)
+    assert model.discriminator.get_layer("embedding").units == 32
+    with pytest.raises(SystemExit):
+        trace.parse_arguments(["--generator", "paper", "--skip"])
