@@ -13,6 +13,7 @@ every `--every` steps and at the last: k_t; L(x) on 64 training digits and L(G(z
 latent vectors, both measured by the current discriminator; and the mean and the
 between-sample standard deviation (per pixel, averaged over pixels) of those 64 samples. A
 between-sample standard deviation near 0 means the generator has collapsed to one image.
+`--grid PATH` writes those 64 samples after the last step.
 `--linear-output` drops the generator's final tanh, as carpedm20/BEGAN-tensorflow does. The
 learning-rate halving of the command line is not used, so the trace shows the controller alone.
 
@@ -52,6 +53,7 @@ def parse_arguments(argv=None):
     parser.add_argument("--skip", action="store_true", help="the paper's skip connections")
     parser.add_argument("--linear-output", action="store_true",
                         help="a generator without the final tanh")
+    parser.add_argument("--grid", help="write the 64 traced samples of the last step to this PNG")
     parser.add_argument("--dataset", default="mnist32", help="the images to train on")
     parser.add_argument("--data-dir", default=MNIST_DIR, help="folder of the MNIST files")
     args = parser.parse_args(argv)
@@ -92,6 +94,13 @@ def build_model(args, image_shape):
     return model
 
 
+def samples(model, latent):
+    """The generator's images for `latent`, in inference mode, as a NumPy array."""
+    from keras import ops
+
+    return ops.convert_to_numpy(model.generator(latent, training=False))
+
+
 def trace_line(step, model, images, latent):
     """One line of the trace at `step`."""
     import numpy as np
@@ -101,7 +110,7 @@ def trace_line(step, model, images, latent):
         reconstructions = ops.convert_to_numpy(model.discriminator(batch, training=False))
         return float(np.mean(np.abs(batch - reconstructions)))
 
-    fakes = ops.convert_to_numpy(model.generator(latent, training=False))
+    fakes = samples(model, latent)
     chosen = np.random.default_rng(step).choice(len(images), PROBE_COUNT)
     return (f"step {step:5d} k {float(model.k.value):.4f} "
             f"L(x) {reconstruction_loss(images[chosen]):.3f} "
@@ -144,6 +153,10 @@ def trace(args):
     epochs = -(-args.steps // steps_per_epoch)
     model.fit(images, batch_size=args.batch_size, epochs=epochs, steps_per_epoch=steps_per_epoch,
               callbacks=[Trace()], verbose=0)
+    if args.grid:
+        from keras_gans import callbacks
+
+        callbacks.save_image_grid(samples(model, latent), args.grid)
     return model
 
 

@@ -4,12 +4,12 @@ import keras
 import pytest
 
 
-def test_trace_prints_the_first_step_every_nth_and_the_last(capsys, load_script):
+def test_trace_prints_the_first_step_every_nth_and_the_last(capsys, load_script, tmp_path):
     trace = load_script("began_trace")
     trace.TRAINING_IMAGES = 8  # 4 steps an epoch at batch 2: stop inside the 2nd
     args = trace.parse_arguments(["--dataset", "shapes", "--steps", "5", "--every", "2",
                                   "--lambda-k", "0.01", "--linear-output", "--paper",
-                                  "--batch-size", "2"])
+                                  "--batch-size", "2", "--grid", str(tmp_path / "grid.png")])
     assert (args.architecture, args.gamma, args.learning_rate, args.update_order) == (
         "paper", 0.5, 1e-4, "discriminator-first")
     model = trace.trace(args)
@@ -20,6 +20,7 @@ def test_trace_prints_the_first_step_every_nth_and_the_last(capsys, load_script)
     assert int(keras.ops.convert_to_numpy(model.d_optimizer.iterations)) == 5
     assert model.lambda_k == 0.01
     assert model.generator.layers[-1].__class__.__name__ == "Conv2D"  # no tanh
+    assert (tmp_path / "grid.png").stat().st_size > 0
     k = float(lines[-1].split()[3])
     assert k == pytest.approx(float(model.k.value), abs=1e-4)
 
