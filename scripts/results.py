@@ -102,13 +102,16 @@ def all_models():
 
 
 def parse_arguments(argv=None):
+    from keras_gans.cli import parsing
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     references = commands.add_parser("references", help="real-vs-real and baseline rows")
     references.add_argument("--data-dir", default=MNIST_DIR)
     train = commands.add_parser("train", help="train and evaluate one model")
     train.add_argument("model", choices=all_models())
-    train.add_argument("--epochs", type=int, default=None, help="default: the task's epochs")
+    train.add_argument("--epochs", type=parsing.integer(at_least=1), default=None,
+                       help="default: the task's epochs")
     train.add_argument("--backend", default=os.environ.get("KERAS_BACKEND", "tensorflow"))
     train.add_argument("--data-dir", default=MNIST_DIR)
     train.add_argument("--seed", type=int, default=0)
@@ -120,7 +123,7 @@ def parse_arguments(argv=None):
     peer = commands.add_parser(
         "peer", help="train PyTorch-GAN's version of a model and score it beside the model's row")
     peer.add_argument("model", choices=sorted(PEERS))
-    peer.add_argument("--steps", type=int, default=None,
+    peer.add_argument("--steps", type=parsing.integer(at_least=1), default=None,
                       help="default: the generator steps of the model's own row")
     peer.add_argument("--data-dir", default=MNIST_DIR)
     peer.add_argument("--seed", type=int, default=0)
@@ -186,7 +189,7 @@ def references(args):
 def train(args):
     """Trains `args.model` on its task with its command line, evaluates it, renders the page."""
     task = task_of(args.model)
-    epochs = args.epochs or task["epochs"]
+    epochs = task["epochs"] if args.epochs is None else args.epochs
     command = [sys.executable, "-m", f"keras_gans.{args.model}", "--dataset", task["dataset"],
                "--data-dir", args.data_dir, "--epochs", str(epochs), "--seed", str(args.seed),
                "--out", run_folder(args.model), "--verbose", "2",
@@ -212,7 +215,7 @@ def peer(args):
     from keras_gans import callbacks, data, evaluate, metrics
 
     task = task_of(args.model)
-    steps = args.steps or read_json(args.model)["generator_steps"]
+    steps = read_json(args.model)["generator_steps"] if args.steps is None else args.steps
     digits = data.load(task["dataset"], data_dir=args.data_dir, split="train")
     with tempfile.TemporaryDirectory() as folder:
         images, samples = os.path.join(folder, "digits.npy"), os.path.join(folder, "samples.npy")

@@ -220,3 +220,10 @@ def test_each_new_peer_trains_two_generator_steps(peers, name, capsys):
     assert [json.loads(line)["step"] for line in capsys.readouterr().out.splitlines()] == [1, 2]
     images = peers.sample(model, 5, seed=1)
     assert images.shape == (5, 16, 16, 1) and np.abs(images).max() <= 1.0
+
+
+def test_peer_script_refuses_zero_steps_before_reading_images(peers, tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        peers.main(["bgan", "--images", str(tmp_path / "absent.npy"), "--steps", "0",
+                    "--samples", str(tmp_path / "samples.npy")])
+    assert "at least 1" in capsys.readouterr().err

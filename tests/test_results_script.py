@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 
 def write_config(folder, name, epochs):
     with open(folder / name, "w") as file:
@@ -123,3 +125,12 @@ def test_a_peer_row_follows_its_own_model_not_a_longer_name(tmp_path, load_scrip
     labels = [row.split(" | ")[0] for row in results.quality_table().splitlines()[2:]]
     assert labels == ["| **softmax_gan**", "| ↳ PyTorch-GAN's softmax_gan (peer)", "| **wgan**",
                       "| ↳ PyTorch-GAN's wgan (peer)", "| **wgan_gp**"]
+
+
+def test_zero_steps_or_epochs_are_refused_not_read_as_the_rows(load_script, capsys):
+    results = load_script("results")
+    for argv in (["peer", "bgan", "--steps", "0"], ["train", "gan", "--epochs", "0"]):
+        with pytest.raises(SystemExit):
+            results.parse_arguments(argv)
+        assert "at least 1" in capsys.readouterr().err
+    assert results.parse_arguments(["peer", "bgan"]).steps is None

@@ -495,6 +495,8 @@ def main(argv=None):
     parser.add_argument("--samples", required=True, help="where to write the samples (.npy)")
     parser.add_argument("--count", type=int, default=2000, help="samples to write")
     args = parser.parse_args(argv)
+    if min(args.steps, args.batch_size, args.count) < 1:
+        parser.error("--steps, --batch-size and --count must be at least 1.")
     images = np.load(args.images).astype("float32")
     started = time.perf_counter()
     model, logs = train(args.model, images, args.steps, args.batch_size, args.seed)
