@@ -66,6 +66,8 @@ def parse_arguments(argv=None):
     args.discriminator = args.discriminator or args.architecture
     if args.skip and "compact" in (args.generator, args.discriminator):
         parser.error("--skip is for the paper's networks; add --architecture paper.")
+    if args.linear_output and args.generator != "paper":
+        parser.error("--linear-output is for the paper's generator; add --generator paper.")
     return args
 
 
@@ -78,13 +80,13 @@ def build_model(args, image_shape):
     build_generator, _ = began.ARCHITECTURES[args.generator]
     _, build_discriminator = began.ARCHITECTURES[args.discriminator]
     options = dict(skip=True) if args.skip else {}
-    generator = build_generator(64, image_shape, **options)
-    discriminator = build_discriminator(
-        image_shape, hidden_dim=64 if args.discriminator == "paper" else 32, **options)
+    discriminator = build_discriminator(image_shape, **options)
     if args.linear_output:
         latent = keras.Input((64,), name="latent")
         generator = keras.Model(latent, began.decode(latent, image_shape, 64, args.skip),
                                 name="generator")
+    else:
+        generator = build_generator(64, image_shape, **options)
     model = began.BEGAN(image_shape=image_shape, gamma=args.gamma, lambda_k=args.lambda_k,
                         skip=args.skip, architecture=args.architecture,
                         generator_first=args.update_order == "generator-first",

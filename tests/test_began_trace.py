@@ -55,3 +55,5 @@ def test_trace_swaps_one_network_at_a_time(load_script):
     assert model.discriminator.get_layer("embedding").units == 32
     with pytest.raises(SystemExit):
         trace.parse_arguments(["--generator", "paper", "--skip"])
+    with pytest.raises(SystemExit):
+        trace.parse_arguments(["--linear-output"])
