@@ -504,6 +504,9 @@ DEFAULTS = dict(dataset="mnist32", batch_size=64, epochs=16, latent_dim=64, g_lr
                 d_lr=2e-4)
 compile_model = gan.compile_model
 UPDATE_ORDERS = ("generator-first", "discriminator-first")
+# Runs started before the compact default saved no --architecture or --update-order: they
+# trained the paper's networks, discriminator first (see `BEGAN.from_config`).
+FORMER_DEFAULTS = {"architecture": "paper", "update_order": "discriminator-first"}
 
 
 def add_arguments(group):

@@ -1,5 +1,6 @@
 """BEGAN (Berthelot et al., 2017): the paper's networks, the k_t controller, saving, the CLI."""
 
+import json
 import os
 
 import keras
@@ -263,3 +264,21 @@ def test_files_saved_before_the_compact_default_load_as_the_papers_networks():
     restored = began.BEGAN.from_config(config)
     assert (restored.architecture, restored.generator_first) == ("paper", False)
     assert restored.discriminator.count_params() == model.discriminator.count_params()
+
+
+def test_resuming_a_run_saved_before_the_compact_default_keeps_its_settings(tmp_path):
+    # A run of the paper's configuration whose settings, like those of runs started before
+    # --architecture and --update-order existed, do not name them.
+    common = ["--dataset", "shapes", "--image-size", "16", "--filters", "8", "--hidden-dim",
+              "8", "--steps-per-epoch", "1", "--batch-size", "8", "--limit", "16",
+              "--out", str(tmp_path), "--verbose", "0"]
+    assert began.main(common + ["--epochs", "1", "--architecture", "paper",
+                                "--update-order", "discriminator-first"]) == 0
+    config_path = tmp_path / "config.json"
+    config = json.loads(config_path.read_text())
+    del config["architecture"], config["update_order"]
+    config_path.write_text(json.dumps(config))
+    assert began.main(common + ["--epochs", "3", "--resume", "--architecture", "compact"]) == 2
+    assert began.main(common + ["--epochs", "2", "--resume"]) == 0
+    resumed = json.loads((tmp_path / "config_resume_0001.json").read_text())
+    assert (resumed["architecture"], resumed["update_order"]) == ("paper", "discriminator-first")

@@ -130,7 +130,9 @@ def run(model_name, argv=None):
       `prepare_model(model, args, data)` hook (called with the training data before a new
       model trains) and learn from batches of images alone; both get `--num-classes`;
     - optionally `model_callbacks(args)`: the model's own callbacks (such as BEGAN's learning
-      rate halving); they run before the checkpoint at the end of every epoch.
+      rate halving); they run before the checkpoint at the end of every epoch;
+    - optionally `FORMER_DEFAULTS`: flag destination -> the value that runs saved before the
+      flag existed trained with, so that `--resume` continues and records them as they were.
 
     Exit codes: 0 done, 1 training stopped (NaN loss, full disk), 2 a mistake in the input.
     """

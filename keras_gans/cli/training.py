@@ -51,8 +51,12 @@ def apply_smoke_settings(args):
     return args
 
 
-def resume_settings(model_name, args, folder, given):
+def resume_settings(model_name, args, folder, given, module=None):
     """Sets `args` to the settings of the run in `folder`, with the flags given again checked.
+
+    A flag that the run's settings do not name takes the value of the module's optional
+    `FORMER_DEFAULTS` (what runs started before the flag existed trained with), else its
+    current default.
 
     Returns:
         `(state, saved)`: the checkpoint's state and the settings of the run's last segment.
@@ -66,6 +70,8 @@ def resume_settings(model_name, args, folder, given):
     except (OSError, ValueError) as error:
         raise UsageError(f"The settings of the run in {args.out} could not be read ({error}): "
                          "start a new run in another --out.") from None
+    for dest, value in getattr(module, "FORMER_DEFAULTS", {}).items():
+        saved.setdefault(dest, value)
     # A size or channel count given again is compared with what the run trained on.
     compared = dict(saved)
     height, width, channels = saved.get("image_shape") or [None, None, None]
@@ -271,7 +277,7 @@ def train(model_name, args, module, given=None):
                                 overwrite=args.overwrite)
     resumable = saved = None
     if args.resume:
-        resumable, saved = resume_settings(model_name, args, folder, given or {})
+        resumable, saved = resume_settings(model_name, args, folder, given or {}, module)
     else:
         apply_smoke_settings(args)
     data = load_training_data(args, module)
